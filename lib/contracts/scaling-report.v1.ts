@@ -1,0 +1,53 @@
+/**
+ * Scaling report, version 1: what `npm run eval` writes (JSON) and the gateway stores and plots.
+ * One report = one model evaluated on one labelled set at several token budgets, with the
+ * power law error(N) = c · N^(−α) fitted overall and per class (least squares in log-log space).
+ */
+import { z } from 'zod'
+
+export const powerLawFitV1 = z.object({
+  c: z.number(),
+  alpha: z.number(),
+  /** Coefficient of determination of the log-log fit; null when fewer than 3 usable points. */
+  r2: z.number().nullable(),
+})
+
+export const scalingPointV1 = z.object({
+  budget: z.number().int().positive(),
+  accuracy: z.number().min(0).max(1),
+  error: z.number().min(0).max(1),
+  /** Expected calibration error, 15 equal-width bins, after temperature scaling. */
+  ece: z.number().min(0).max(1),
+  latencyMsPerImage: z.number().nonnegative(),
+  tokensPerImage: z.number().int().positive(),
+  perClass: z.record(
+    z.string(),
+    z.object({
+      recall: z.number().min(0).max(1),
+      error: z.number().min(0).max(1),
+      count: z.number().int().nonnegative(),
+    }),
+  ),
+  /** Cloud models with a question: accuracy of the yes/no answer. */
+  answerAccuracy: z.number().min(0).max(1).optional(),
+})
+
+export const scalingReportV1 = z.object({
+  schema: z.literal('tokenline.scaling-report.v1'),
+  model: z.string(),
+  modelSha256: z.string(),
+  dataset: z.object({
+    path: z.string(),
+    count: z.number().int().positive(),
+    description: z.string().optional(),
+  }),
+  /** The question fused in, or null for vision only. */
+  question: z.string().nullable(),
+  createdAt: z.string().datetime(),
+  command: z.string(),
+  points: z.array(scalingPointV1).min(1),
+  fits: z.object({ overall: powerLawFitV1, perClass: z.record(z.string(), powerLawFitV1) }),
+})
+
+export type ScalingReportV1 = z.output<typeof scalingReportV1>
+export type PowerLawFitV1 = z.output<typeof powerLawFitV1>
