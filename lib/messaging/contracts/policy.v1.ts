@@ -1,0 +1,75 @@
+/**
+ * tokenline.policies.v1 (compacted): the current cost/accuracy policy of one line (SPEC §4).
+ * Key: the line id, so compaction keeps the latest version per line and a restarting edge
+ * reads every line's current policy from the start of the topic.
+ * Producer: gateway (on every new version or rollback). Consumers: edges.
+ * Value: UTF-8 JSON of the schema below (`content-type: application/json`).
+ * A consumer applies a record only when its `version` is higher than the one it holds.
+ */
+import { z } from 'zod'
+import { defineJsonContract } from './contract.ts'
+import { budgetV1, entityIdV1, probabilityV1, timestampV1 } from './parts.v1.ts'
+
+export const policiesTopicV1 = 'tokenline.policies.v1'
+
+/** Escalate when confidence < minConfidence, or top-2 margin < minMargin, or entropy (nats) > maxEntropy. */
+export const thresholdsV1 = z.object({
+  minConfidence: probabilityV1.optional(),
+  minMargin: probabilityV1.optional(),
+  maxEntropy: z.number().nonnegative().optional(),
+})
+
+/** What the edge does when the cloud is unavailable for a case: keep its provisional verdict or hold for a human. */
+export const fallbackV1 = z.enum(['edge-verdict', 'hold'])
+
+export const policyPayloadV1 = z
+  .object({
+    plantId: entityIdV1,
+    lineId: entityIdV1,
+    /** 1, 2, 3…: every change (including a rollback) is a new version. */
+    version: z.number().int().positive(),
+    author: z.string().min(1),
+    reason: z.string().min(1),
+    createdAt: timestampV1,
+    /** Set when this version restores an earlier one. */
+    rolledBackTo: z.number().int().positive().nullable(),
+    edge: z.object({
+      model: z.string().min(1),
+      budget: budgetV1,
+      /** Higher budgets to retry on site before escalating, ascending; empty = no ladder. */
+      ladder: z.array(budgetV1),
+    }),
+    cloud: z.object({ model: z.string().min(1), budget: budgetV1 }),
+    escalation: z.object({
+      thresholds: thresholdsV1,
+      /** Per-class overrides of `thresholds`, by predicted label. */
+      perClass: z.record(z.string().min(1), thresholdsV1),
+      /** Predicted labels that always go to the cloud. */
+      alwaysEscalate: z.array(z.string().min(1)),
+      /** Fraction of confident decisions escalated anyway, for an unbiased edge error estimate. */
+      auditRate: probabilityV1,
+    }),
+    /** Cloud tokens this line may spend per hour; null = no cap. */
+    cloudTokenCapPerHour: z.number().int().nonnegative().nullable(),
+    atCap: fallbackV1,
+    /** How long the edge waits for a cloud verdict (ms). */
+    deadlineMs: z.number().int().positive(),
+    pastDeadline: fallbackV1,
+    /** The question fused into the cloud model, or null for vision only. */
+    question: z.string().min(1).max(500).nullable(),
+    /** Price per 1,000 vision tokens on each tier, in the plant's currency units. */
+    costPer1kTokens: z.object({ edge: z.number().nonnegative(), cloud: z.number().nonnegative() }),
+  })
+  .refine((p) => p.edge.ladder.every((n, i, all) => n > (i === 0 ? p.edge.budget : all[i - 1]!)), {
+    error: 'expected ladder budgets strictly ascending and above edge.budget',
+    path: ['edge', 'ladder'],
+  })
+
+export type PolicyV1 = z.output<typeof policyPayloadV1>
+
+export const policyV1 = defineJsonContract({
+  topic: policiesTopicV1,
+  schema: 'tokenline.policy',
+  version: 1,
+  payload: policyPayloadV1,
+})
