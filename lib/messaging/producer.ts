@@ -1,0 +1,122 @@
+import { type Kafka, Partitioners, type Producer } from 'kafkajs'
+import type { Logger } from '../log/index.ts'
+import type { MessageContract } from './contracts/contract.ts'
+import { MessagingError } from './errors.ts'
+import { type ConnectRetryOptions, connectWithRetry } from './kafka.ts'
+
+export type ProducerOptions = {
+  logger: Logger
+  /** Seed brokers, for error messages. */
+  brokers: string[]
+  /**
+   * Idempotent producer (InitProducerId + sequence numbers): a retried send is written once.
+   * kafkajs then retries a send until the broker answers. Default false.
+   */
+  idempotent?: boolean
+  /** Send retries before `MESSAGING_PUBLISH_FAILED` when not idempotent; default 5. */
+  retries?: number
+  /** How long the broker may wait for all in-sync replicas (ms); default 30000. */
+  ackTimeoutMs?: number
+  connectRetry?: ConnectRetryOptions
+}
+
+/** Kafka error types a retry will not cure. */
+const permanentKafkaErrors = new Set([
+  'MESSAGE_TOO_LARGE',
+  'RECORD_LIST_TOO_LARGE',
+  'INVALID_TOPIC_EXCEPTION',
+  'INVALID_RECORD',
+  'TOPIC_AUTHORIZATION_FAILED',
+  'CLUSTER_AUTHORIZATION_FAILED',
+  'UNSUPPORTED_VERSION',
+  'UNSUPPORTED_COMPRESSION_TYPE',
+])
+
+/**
+ * Publishes contract-checked messages with acks = all (-1): a send resolves only once the
+ * broker has the record on every in-sync replica. Keys use kafkajs' default (Java-compatible
+ * murmur2) partitioner, so one key always lands on one partition.
+ */
+export class MessageProducer {
+  private readonly producer: Producer
+  private connected = false
+
+  constructor(
+    kafka: Kafka,
+    private readonly options: ProducerOptions,
+  ) {
+    const idempotent = options.idempotent ?? false
+    this.producer = kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      idempotent,
+      maxInFlightRequests: idempotent ? 1 : undefined,
+      allowAutoTopicCreation: false,
+      ...(idempotent ? {} : { retry: { retries: options.retries ?? 5, initialRetryTime: 300 } }),
+    })
+    this.producer.on(this.producer.events.DISCONNECT, () => {
+      this.connected = false
+    })
+  }
+
+  /** True between a successful `connect()` and `disconnect()`. */
+  get isConnected(): boolean {
+    return this.connected
+  }
+
+  /** Connects, retrying with backoff; throws `MESSAGING_BROKER_UNREACHABLE` when no broker answers. */
+  async connect(): Promise<void> {
+    await connectWithRetry('producer', () => this.producer.connect(), {
+      brokers: this.options.brokers,
+      logger: this.options.logger,
+      retry: this.options.connectRetry,
+    })
+    this.connected = true
+  }
+
+  /**
+   * Validates `message` against `contract`, encodes it and sends it to `contract.topic`.
+   * Throws `MESSAGING_MESSAGE_INVALID` for a message that breaks the contract (not retriable) and
+   * `MESSAGING_PUBLISH_FAILED` when the broker did not acknowledge (retriable unless Kafka said
+   * the record can never be accepted, e.g. MESSAGE_TOO_LARGE).
+   */
+  async publish<T>(
+    contract: MessageContract<T>,
+    key: string | Buffer | null,
+    message: T,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<{ partition: number; offset: string }> {
+    const encoded = contract.encode(message)
+    try {
+      const [meta] = await this.producer.send({
+        topic: contract.topic,
+        acks: -1,
+        timeout: this.options.ackTimeoutMs ?? 30_000,
+        messages: [{ key, value: encoded.value, headers: { ...extraHeaders, ...encoded.headers } }],
+      })
+      return { partition: meta?.partition ?? -1, offset: meta?.baseOffset ?? meta?.offset ?? '-1' }
+    } catch (err) {
+      const type = kafkaErrorType(err)
+      throw new MessagingError(
+        'MESSAGING_PUBLISH_FAILED',
+        `publish to ${contract.topic} was not acknowledged: ${(err as Error).message}${type ? ` (${type})` : ''}`,
+        !(type !== undefined && permanentKafkaErrors.has(type)),
+        { cause: err },
+      )
+    }
+  }
+
+  /** Waits for sends in flight, then closes the connection. Safe to call twice. */
+  async disconnect(): Promise<void> {
+    await this.producer.disconnect()
+    this.connected = false
+  }
+}
+
+function kafkaErrorType(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 5; depth++) {
+    const { type, originalError, cause } = e as { type?: unknown; originalError?: unknown; cause?: unknown }
+    if (typeof type === 'string') return type
+    e = originalError ?? cause
+  }
+  return undefined
+}
