@@ -1,0 +1,62 @@
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
+import { join } from 'node:path'
+import { DbError } from '../errors.ts'
+
+/**
+ * PGlite is one process's database: two processes writing the same directory corrupt it.
+ * A lock file `<dir>/tokenline.lock` holds the owner's pid and role; a lock left by a dead
+ * process is taken over.
+ */
+export type PgliteLock = { release: () => void }
+
+export function acquirePgliteLock(dir: string, owner: string): PgliteLock {
+  mkdirSync(dir, { recursive: true })
+  const path = join(dir, 'tokenline.lock')
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(path, 'wx')
+      writeSync(fd, JSON.stringify({ pid: process.pid, owner, since: new Date().toISOString() }))
+      closeSync(fd)
+      return {
+        release: () => {
+          if (readHolder(path)?.pid === process.pid) rmSync(path, { force: true })
+        },
+      }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+      const holder = readHolder(path)
+      if (holder && holder.pid !== process.pid && isAlive(holder.pid)) {
+        throw new DbError(
+          'DB_LOCKED',
+          `the embedded database at ${dir} is held by ${holder.owner} (pid ${holder.pid}) since ${holder.since}; ` +
+            'stop that process first, or run everything against PostgreSQL with DATABASE_URL',
+          true,
+        )
+      }
+      rmSync(path, { force: true })
+    }
+  }
+  throw new DbError('DB_LOCKED', `could not take the lock file ${path}`, true)
+}
+
+type Holder = { pid: number; owner: string; since: string }
+
+function readHolder(path: string): Holder | undefined {
+  try {
+    const parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<Holder>
+    return typeof parsed.pid === 'number'
+      ? { pid: parsed.pid, owner: parsed.owner ?? 'a process', since: parsed.since ?? '?' }
+      : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}

@@ -1,0 +1,38 @@
+export type { Database } from './database.ts'
+export { DbError, type DbErrorCode, dbErrorCodes } from './errors.ts'
+export type { CostTotals } from './repositories/cost-ledger.repository.ts'
+export {
+  type InspectionFilter,
+  type InspectionRow,
+  type InspectionWrite,
+  MAX_PAGE_SIZE,
+  type ModelResultWrite,
+  type Page,
+} from './repositories/inspections.repository.ts'
+export type { LineRow } from './repositories/lines.repository.ts'
+export type { ModelRow } from './repositories/models.repository.ts'
+export type { PlantRow } from './repositories/plants.repository.ts'
+export type { PolicyChange, PolicyRow } from './repositories/policies.repository.ts'
+export type { ReviewRow, ReviewWrite } from './repositories/reviews.repository.ts'
+export {
+  type ScalingPointRow,
+  type ScalingReportRow,
+  type StoredScalingReport,
+  scalingReportId,
+} from './repositories/scaling-reports.repository.ts'
+export {
+  type CostTier,
+  costTierValues,
+  type DecidedBy,
+  decidedByValues,
+  type ModelRole,
+  modelRoleValues,
+  type Probabilities,
+} from './schema.ts'
+export {
+  type OpenStorageOptions,
+  openStorage,
+  type Storage,
+  type StorageTarget,
+  storageTarget,
+} from './storage.ts'

@@ -1,0 +1,273 @@
+import { and, count, eq, gte, inArray, lt, type SQL, sql } from 'drizzle-orm'
+import type { Database } from '../database.ts'
+import { DbError } from '../errors.ts'
+import { decodeCursor, encodeCursor } from '../internal/cursor.ts'
+import { costLedger, type DecidedBy, inspections, lines, type Probabilities, plants } from '../schema.ts'
+
+export type InspectionRow = typeof inspections.$inferSelect
+
+/** One model's answer for an inspection; `cost` in the policy's currency units. */
+export type ModelResultWrite = {
+  label: string
+  probabilities: Probabilities
+  /** Token budget N the model ran at. */
+  budget: number
+  /** Tokens actually spent (a ladder may spend more than one budget). */
+  tokens: number
+  model: string
+  latencyMs?: number
+  cost?: number
+}
+
+/**
+ * A (partial) fact about an inspection. Writers send what they know: the edge its result, the
+ * cloud its verdict, a reviewer a human label. Writes merge: a field absent here keeps its stored
+ * value, and the final verdict only moves up the rank edge < cloud < human (same rank: later
+ * `decidedAt` wins). Writing the same fact twice leaves the same row: idempotent on `id`.
+ */
+export type InspectionWrite = {
+  /** UUID chosen at ingest. */
+  id: string
+  lineId: string
+  plantId: string
+  receivedAt: Date
+  question?: string | null
+  policyVersion?: number
+  escalated?: boolean
+  edge?: ModelResultWrite
+  cloud?: ModelResultWrite & { answer?: number }
+  final?: { verdict: string; decidedBy: DecidedBy; decidedAt: Date; latencyMs?: number }
+}
+
+export type InspectionFilter = {
+  lineId?: string
+  plantId?: string
+  verdict?: string
+  decidedBy?: DecidedBy
+  escalated?: boolean
+  /** Inclusive lower bound on `receivedAt`. */
+  from?: Date
+  /** Exclusive upper bound on `receivedAt`. */
+  to?: Date
+}
+
+export type Page<T> = {
+  rows: T[]
+  hasNextPage: boolean
+  startCursor: string | null
+  endCursor: string | null
+}
+
+/** Largest page the repository serves; the gateway caps lower. */
+export const MAX_PAGE_SIZE = 1000
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+const rank = (table: string) =>
+  `(case ${table}."decided_by" when 'human' then 3 when 'cloud' then 2 when 'edge' then 1 else 0 end)`
+const finalWins = sql.raw(
+  `(excluded."decided_by" is not null and (${rank('excluded')} > ${rank('"inspections"')} or ` +
+    `(${rank('excluded')} = ${rank('"inspections"')} and excluded."decided_at" >= coalesce("inspections"."decided_at", '-infinity'::timestamptz))))`,
+)
+
+const mergedColumns = [
+  'question',
+  'policyVersion',
+  'edgeLabel',
+  'edgeProbabilities',
+  'edgeBudget',
+  'edgeTokens',
+  'edgeModel',
+  'edgeLatencyMs',
+  'edgeCost',
+  'cloudLabel',
+  'cloudProbabilities',
+  'cloudBudget',
+  'cloudTokens',
+  'cloudModel',
+  'cloudLatencyMs',
+  'cloudCost',
+  'cloudAnswer',
+] as const
+const finalColumns = ['verdict', 'decidedBy', 'decidedAt', 'latencyMs'] as const
+
+const mergeSet: Record<string, SQL> = {
+  ...Object.fromEntries(
+    mergedColumns.map((key) => {
+      const col = inspections[key].name
+      return [key, sql.raw(`coalesce(excluded."${col}", "inspections"."${col}")`)]
+    }),
+  ),
+  ...Object.fromEntries(
+    finalColumns.map((key) => {
+      const col = inspections[key].name
+      return [
+        key,
+        sql`case when ${finalWins} then excluded.${sql.raw(`"${col}"`)} else ${sql.raw(`"inspections"."${col}"`)} end`,
+      ]
+    }),
+  ),
+  escalated: sql.raw(`("inspections"."escalated" or excluded."escalated")`),
+  updatedAt: sql.raw(`excluded."updated_at"`),
+}
+
+export class InspectionsRepository {
+  /** line id → plant id, for lines already known to exist (a line never changes plant). */
+  private readonly knownLines = new Map<string, string>()
+
+  constructor(private readonly db: Database) {}
+
+  /** Merges `write` into the stored inspection (see InspectionWrite); returns the merged row. */
+  async upsert(write: InspectionWrite): Promise<InspectionRow> {
+    assertUuid(write.id)
+    const merged = await this.db.transaction(async (tx) => {
+      await this.ensureLine(tx, write.lineId, write.plantId)
+      const [row] = await tx
+        .insert(inspections)
+        .values({
+          id: write.id,
+          lineId: write.lineId,
+          plantId: write.plantId,
+          receivedAt: write.receivedAt,
+          question: write.question ?? null,
+          policyVersion: write.policyVersion ?? null,
+          escalated: write.escalated ?? false,
+          edgeLabel: write.edge?.label ?? null,
+          edgeProbabilities: write.edge?.probabilities ?? null,
+          edgeBudget: write.edge?.budget ?? null,
+          edgeTokens: write.edge?.tokens ?? null,
+          edgeModel: write.edge?.model ?? null,
+          edgeLatencyMs: write.edge?.latencyMs ?? null,
+          edgeCost: write.edge?.cost ?? null,
+          cloudLabel: write.cloud?.label ?? null,
+          cloudProbabilities: write.cloud?.probabilities ?? null,
+          cloudBudget: write.cloud?.budget ?? null,
+          cloudTokens: write.cloud?.tokens ?? null,
+          cloudModel: write.cloud?.model ?? null,
+          cloudLatencyMs: write.cloud?.latencyMs ?? null,
+          cloudCost: write.cloud?.cost ?? null,
+          cloudAnswer: write.cloud?.answer ?? null,
+          verdict: write.final?.verdict ?? null,
+          decidedBy: write.final?.decidedBy ?? null,
+          decidedAt: write.final?.decidedAt ?? null,
+          latencyMs: write.final?.latencyMs ?? null,
+          updatedAt: new Date(),
+        })
+        .onConflictDoUpdate({ target: inspections.id, set: mergeSet })
+        .returning()
+      const ledger = (['edge', 'cloud'] as const).flatMap((tier) => {
+        const result = write[tier]
+        return result?.cost === undefined
+          ? []
+          : [
+              {
+                lineId: row!.lineId,
+                inspectionId: write.id,
+                tier,
+                tokens: result.tokens,
+                cost: result.cost,
+                at: row!.receivedAt,
+              },
+            ]
+      })
+      if (ledger.length > 0) await tx.insert(costLedger).values(ledger).onConflictDoNothing()
+      return row!
+    })
+    this.knownLines.set(write.lineId, write.plantId)
+    return merged
+  }
+
+  async get(id: string): Promise<InspectionRow | undefined> {
+    assertUuid(id)
+    const [row] = await this.db.select().from(inspections).where(eq(inspections.id, id))
+    return row
+  }
+
+  async getMany(ids: readonly string[]): Promise<InspectionRow[]> {
+    for (const id of ids) assertUuid(id)
+    if (ids.length === 0) return []
+    return this.db
+      .select()
+      .from(inspections)
+      .where(inArray(inspections.id, [...ids]))
+  }
+
+  /** Newest first by `receivedAt`, then id; `after` is a previous page's `endCursor`. */
+  async list(
+    filter: InspectionFilter,
+    page: { first: number; after?: string | null },
+  ): Promise<Page<InspectionRow>> {
+    if (!Number.isInteger(page.first) || page.first < 1 || page.first > MAX_PAGE_SIZE) {
+      throw new DbError(
+        'DB_INPUT_INVALID',
+        `expected an integer 1–${MAX_PAGE_SIZE} for first; received ${JSON.stringify(page.first)}`,
+      )
+    }
+    const conditions = filterConditions(filter)
+    if (page.after) {
+      const cursor = decodeCursor(page.after)
+      assertUuid(cursor.id, 'after')
+      conditions.push(
+        sql`(${inspections.receivedAt}, ${inspections.id}) < (${cursor.at.toISOString()}::timestamptz, ${cursor.id}::uuid)`,
+      )
+    }
+    const rows = await this.db
+      .select()
+      .from(inspections)
+      .where(and(...conditions))
+      .orderBy(sql`${inspections.receivedAt} desc nulls last`, sql`${inspections.id} desc nulls last`)
+      .limit(page.first + 1)
+    const hasNextPage = rows.length > page.first
+    const pageRows = hasNextPage ? rows.slice(0, page.first) : rows
+    const first = pageRows[0]
+    const last = pageRows.at(-1)
+    return {
+      rows: pageRows,
+      hasNextPage,
+      startCursor: first ? encodeCursor({ at: first.receivedAt, id: first.id }) : null,
+      endCursor: last ? encodeCursor({ at: last.receivedAt, id: last.id }) : null,
+    }
+  }
+
+  async count(filter: InspectionFilter): Promise<number> {
+    const [row] = await this.db
+      .select({ n: count() })
+      .from(inspections)
+      .where(and(...filterConditions(filter)))
+    return row?.n ?? 0
+  }
+
+  private async ensureLine(tx: Database, lineId: string, plantId: string): Promise<void> {
+    let linePlant = this.knownLines.get(lineId)
+    if (linePlant === undefined) {
+      await tx.insert(plants).values({ id: plantId, name: plantId }).onConflictDoNothing()
+      await tx.insert(lines).values({ id: lineId, plantId, name: lineId }).onConflictDoNothing()
+      const [line] = await tx.select({ plantId: lines.plantId }).from(lines).where(eq(lines.id, lineId))
+      linePlant = line!.plantId
+    }
+    if (linePlant !== plantId) {
+      throw new DbError(
+        'DB_INPUT_INVALID',
+        `line ${lineId} belongs to plant ${linePlant}; received plantId ${JSON.stringify(plantId)}`,
+      )
+    }
+  }
+}
+
+function filterConditions(filter: InspectionFilter): SQL[] {
+  const conditions: SQL[] = []
+  if (filter.lineId !== undefined) conditions.push(eq(inspections.lineId, filter.lineId))
+  if (filter.plantId !== undefined) conditions.push(eq(inspections.plantId, filter.plantId))
+  if (filter.verdict !== undefined) conditions.push(eq(inspections.verdict, filter.verdict))
+  if (filter.decidedBy !== undefined) conditions.push(eq(inspections.decidedBy, filter.decidedBy))
+  if (filter.escalated !== undefined) conditions.push(eq(inspections.escalated, filter.escalated))
+  if (filter.from !== undefined) conditions.push(gte(inspections.receivedAt, filter.from))
+  if (filter.to !== undefined) conditions.push(lt(inspections.receivedAt, filter.to))
+  return conditions
+}
+
+export function assertUuid(id: string, parameter = 'id'): void {
+  if (!uuidPattern.test(id)) {
+    throw new DbError('DB_INPUT_INVALID', `expected a UUID for ${parameter}; received ${JSON.stringify(id)}`)
+  }
+}

@@ -1,0 +1,28 @@
+import { asc, eq } from 'drizzle-orm'
+import type { Database } from '../database.ts'
+import { plants } from '../schema.ts'
+
+export type PlantRow = typeof plants.$inferSelect
+
+export class PlantsRepository {
+  constructor(private readonly db: Database) {}
+
+  /** Creates the plant or renames it; returns the stored row. */
+  async upsert(plant: { id: string; name: string }): Promise<PlantRow> {
+    const [row] = await this.db
+      .insert(plants)
+      .values(plant)
+      .onConflictDoUpdate({ target: plants.id, set: { name: plant.name } })
+      .returning()
+    return row!
+  }
+
+  list(): Promise<PlantRow[]> {
+    return this.db.select().from(plants).orderBy(asc(plants.id))
+  }
+
+  async get(id: string): Promise<PlantRow | undefined> {
+    const [row] = await this.db.select().from(plants).where(eq(plants.id, id))
+    return row
+  }
+}

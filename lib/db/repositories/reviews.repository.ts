@@ -1,0 +1,67 @@
+import { asc, eq, sql } from 'drizzle-orm'
+import type { Database } from '../database.ts'
+import { DbError } from '../errors.ts'
+import { sqlState } from '../internal/sql-state.ts'
+import { inspections, reviews } from '../schema.ts'
+import { assertUuid } from './inspections.repository.ts'
+
+export type ReviewRow = typeof reviews.$inferSelect
+
+export type ReviewWrite = {
+  /** UUID chosen by the caller, so a retried write records one review. */
+  id: string
+  inspectionId: string
+  label: string
+  reviewer: string
+  note?: string | null
+  createdAt: Date
+}
+
+/** Human reviews. A review settles the inspection's verdict (`decidedBy` human, latest review wins). */
+export class ReviewsRepository {
+  constructor(private readonly db: Database) {}
+
+  async record(review: ReviewWrite): Promise<ReviewRow> {
+    assertUuid(review.id)
+    assertUuid(review.inspectionId, 'inspectionId')
+    try {
+      return await this.db.transaction(async (tx) => {
+        await tx
+          .insert(reviews)
+          .values({ ...review, note: review.note ?? null })
+          .onConflictDoNothing()
+        const [stored] = await tx.select().from(reviews).where(eq(reviews.id, review.id))
+        await tx
+          .update(inspections)
+          .set({
+            verdict: stored!.label,
+            decidedBy: 'human',
+            decidedAt: stored!.createdAt,
+            latencyMs: sql`extract(epoch from (${stored!.createdAt.toISOString()}::timestamptz - ${inspections.receivedAt})) * 1000`,
+            updatedAt: new Date(),
+          })
+          .where(
+            sql`${inspections.id} = ${review.inspectionId} and (${inspections.decidedBy} is distinct from 'human' or ${inspections.decidedAt} <= ${stored!.createdAt.toISOString()}::timestamptz)`,
+          )
+        return stored!
+      })
+    } catch (err) {
+      if (sqlState(err) === '23503') {
+        throw new DbError('DB_NOT_FOUND', `no inspection ${review.inspectionId} to review`, false, {
+          cause: err,
+        })
+      }
+      throw err
+    }
+  }
+
+  /** Oldest first. */
+  listFor(inspectionId: string): Promise<ReviewRow[]> {
+    assertUuid(inspectionId, 'inspectionId')
+    return this.db
+      .select()
+      .from(reviews)
+      .where(eq(reviews.inspectionId, inspectionId))
+      .orderBy(asc(reviews.createdAt), asc(reviews.id))
+  }
+}

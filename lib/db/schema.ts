@@ -1,0 +1,229 @@
+/**
+ * The one storage schema (drizzle, PostgreSQL dialect) shared by PGlite and node-postgres.
+ * `npm run db:generate` turns changes here into SQL under `migrations/`; never edit applied SQL.
+ *
+ * Units: times are timestamptz (UTC), latencies milliseconds, costs in the policy's currency
+ * units (per-1k-token prices come from the line's policy), tokens are vision tokens N = g².
+ */
+import { sql } from 'drizzle-orm'
+import {
+  bigserial,
+  boolean,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core'
+
+/** Who settled an inspection's final verdict; higher rank wins when writes race (human > cloud > edge). */
+export const decidedByValues = ['edge', 'cloud', 'human'] as const
+export type DecidedBy = (typeof decidedByValues)[number]
+
+export const modelRoleValues = ['edge', 'cloud'] as const
+export type ModelRole = (typeof modelRoleValues)[number]
+
+export const costTierValues = ['edge', 'cloud'] as const
+export type CostTier = (typeof costTierValues)[number]
+
+/** Class label → probability (sums to 1). */
+export type Probabilities = Record<string, number>
+
+const createdAt = () =>
+  timestamp('created_at', { withTimezone: true })
+    .notNull()
+    .$defaultFn(() => new Date())
+
+export const plants = pgTable('plants', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  createdAt: createdAt(),
+})
+
+export const lines = pgTable(
+  'lines',
+  {
+    id: text('id').primaryKey(),
+    plantId: text('plant_id')
+      .notNull()
+      .references(() => plants.id),
+    name: text('name').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('lines_plant_idx').on(t.plantId)],
+)
+
+export const models = pgTable('models', {
+  name: text('name').primaryKey(),
+  role: text('role', { enum: modelRoleValues }).notNull(),
+  sha256: text('sha256').notNull(),
+  labels: jsonb('labels').$type<string[]>().notNull(),
+  patchSize: integer('patch_size').notNull(),
+  budgets: jsonb('budgets').$type<number[]>().notNull(),
+  /** The whole validated `tokenline.model-manifest.v1` document. */
+  manifest: jsonb('manifest').$type<Record<string, unknown>>().notNull(),
+  registeredAt: timestamp('registered_at', { withTimezone: true })
+    .notNull()
+    .$defaultFn(() => new Date()),
+  updatedAt: timestamp('updated_at', { withTimezone: true })
+    .notNull()
+    .$defaultFn(() => new Date()),
+})
+
+/** Every change to a line's policy is a new row; the current policy is the highest version. */
+export const policies = pgTable(
+  'policies',
+  {
+    lineId: text('line_id')
+      .notNull()
+      .references(() => lines.id),
+    version: integer('version').notNull(),
+    author: text('author').notNull(),
+    reason: text('reason').notNull(),
+    body: jsonb('body').$type<Record<string, unknown>>().notNull(),
+    /** Set when this version restores an earlier one. */
+    rolledBackTo: integer('rolled_back_to'),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.lineId, t.version] })],
+)
+
+export const inspections = pgTable(
+  'inspections',
+  {
+    id: uuid('id').primaryKey(),
+    lineId: text('line_id')
+      .notNull()
+      .references(() => lines.id),
+    plantId: text('plant_id')
+      .notNull()
+      .references(() => plants.id),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull(),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    question: text('question'),
+    policyVersion: integer('policy_version'),
+
+    edgeLabel: text('edge_label'),
+    edgeProbabilities: jsonb('edge_probabilities').$type<Probabilities>(),
+    edgeBudget: integer('edge_budget'),
+    edgeTokens: integer('edge_tokens'),
+    edgeModel: text('edge_model'),
+    edgeLatencyMs: doublePrecision('edge_latency_ms'),
+    edgeCost: doublePrecision('edge_cost'),
+
+    cloudLabel: text('cloud_label'),
+    cloudProbabilities: jsonb('cloud_probabilities').$type<Probabilities>(),
+    cloudBudget: integer('cloud_budget'),
+    cloudTokens: integer('cloud_tokens'),
+    cloudModel: text('cloud_model'),
+    cloudLatencyMs: doublePrecision('cloud_latency_ms'),
+    cloudCost: doublePrecision('cloud_cost'),
+    /** Cloud models with a question: probability that the answer is "yes". */
+    cloudAnswer: doublePrecision('cloud_answer'),
+
+    verdict: text('verdict'),
+    decidedBy: text('decided_by', { enum: decidedByValues }),
+    escalated: boolean('escalated').notNull().default(false),
+    /** Ingest to final verdict (ms). */
+    latencyMs: doublePrecision('latency_ms'),
+    updatedAt: timestamp('updated_at', { withTimezone: true })
+      .notNull()
+      .$defaultFn(() => new Date()),
+  },
+  (t) => [
+    index('inspections_line_time_idx').on(t.lineId, t.receivedAt.desc(), t.id.desc()),
+    index('inspections_plant_time_idx').on(t.plantId, t.receivedAt.desc(), t.id.desc()),
+    index('inspections_time_idx').on(t.receivedAt.desc(), t.id.desc()),
+    index('inspections_verdict_time_idx').on(t.verdict, t.receivedAt.desc()),
+    index('inspections_decided_by_time_idx').on(t.decidedBy, t.receivedAt.desc()),
+    index('inspections_escalated_time_idx').on(t.lineId, t.receivedAt.desc()).where(sql`${t.escalated}`),
+  ],
+)
+
+export const reviews = pgTable(
+  'reviews',
+  {
+    id: uuid('id').primaryKey(),
+    inspectionId: uuid('inspection_id')
+      .notNull()
+      .references(() => inspections.id),
+    label: text('label').notNull(),
+    reviewer: text('reviewer').notNull(),
+    note: text('note'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('reviews_inspection_idx').on(t.inspectionId, t.createdAt)],
+)
+
+/** One scaling report (`tokenline.scaling-report.v1`); `id` is the sha256 of its canonical JSON. */
+export const scalingReports = pgTable(
+  'scaling_reports',
+  {
+    id: text('id').primaryKey(),
+    model: text('model').notNull(),
+    modelSha256: text('model_sha256').notNull(),
+    datasetPath: text('dataset_path').notNull(),
+    datasetCount: integer('dataset_count').notNull(),
+    datasetDescription: text('dataset_description'),
+    question: text('question'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    command: text('command').notNull(),
+    /** `{ overall: {c, alpha, r2}, perClass: {label: {c, alpha, r2}} }` as in the report. */
+    fits: jsonb('fits')
+      .$type<{
+        overall: PowerLawFit
+        perClass: Record<string, PowerLawFit>
+      }>()
+      .notNull(),
+    importedAt: timestamp('imported_at', { withTimezone: true })
+      .notNull()
+      .$defaultFn(() => new Date()),
+  },
+  (t) => [index('scaling_reports_model_idx').on(t.model, t.createdAt.desc())],
+)
+
+export type PowerLawFit = { c: number; alpha: number; r2: number | null }
+export type PointClassMetrics = Record<string, { recall: number; error: number; count: number }>
+
+export const scalingPoints = pgTable(
+  'scaling_points',
+  {
+    reportId: text('report_id')
+      .notNull()
+      .references(() => scalingReports.id, { onDelete: 'cascade' }),
+    budget: integer('budget').notNull(),
+    accuracy: doublePrecision('accuracy').notNull(),
+    error: doublePrecision('error').notNull(),
+    ece: doublePrecision('ece').notNull(),
+    latencyMsPerImage: doublePrecision('latency_ms_per_image').notNull(),
+    tokensPerImage: integer('tokens_per_image').notNull(),
+    perClass: jsonb('per_class').$type<PointClassMetrics>().notNull(),
+    answerAccuracy: doublePrecision('answer_accuracy'),
+  },
+  (t) => [primaryKey({ columns: [t.reportId, t.budget] })],
+)
+
+/** Tokens spent and what they cost, one row per inspection and tier (idempotent on that pair). */
+export const costLedger = pgTable(
+  'cost_ledger',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    lineId: text('line_id')
+      .notNull()
+      .references(() => lines.id),
+    inspectionId: uuid('inspection_id').notNull(),
+    tier: text('tier', { enum: costTierValues }).notNull(),
+    tokens: integer('tokens').notNull(),
+    cost: doublePrecision('cost').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    uniqueIndex('cost_ledger_inspection_tier_idx').on(t.inspectionId, t.tier),
+    index('cost_ledger_line_time_idx').on(t.lineId, t.at.desc()),
+  ],
+)

@@ -1,0 +1,99 @@
+import type { Logger } from '../log/index.ts'
+import type { DriverHandle } from './database.ts'
+import { openPglite } from './drivers/pglite.driver.ts'
+import { openPostgres } from './drivers/postgres.driver.ts'
+import { DbError } from './errors.ts'
+import { CostLedgerRepository } from './repositories/cost-ledger.repository.ts'
+import { InspectionsRepository } from './repositories/inspections.repository.ts'
+import { LinesRepository } from './repositories/lines.repository.ts'
+import { ModelsRepository } from './repositories/models.repository.ts'
+import { PlantsRepository } from './repositories/plants.repository.ts'
+import { PoliciesRepository } from './repositories/policies.repository.ts'
+import { ReviewsRepository } from './repositories/reviews.repository.ts'
+import { ScalingReportsRepository } from './repositories/scaling-reports.repository.ts'
+
+/** Where the data lives. */
+export type StorageTarget =
+  | { driver: 'postgres'; url: string }
+  /** Embedded PGlite with files under `<dataDir>/pglite`. */
+  | { driver: 'pglite'; dataDir: string }
+  /** Embedded PGlite in memory: gone on close (tests). */
+  | { driver: 'pglite-memory' }
+
+/** `DATABASE_URL` set: PostgreSQL; absent: embedded PGlite under `TOKENLINE_DATA_DIR`. */
+export function storageTarget(databaseUrl: string | undefined, dataDir: string): StorageTarget {
+  return databaseUrl ? { driver: 'postgres', url: databaseUrl } : { driver: 'pglite', dataDir }
+}
+
+export type OpenStorageOptions = {
+  log?: Logger
+  /** Names this process in the PGlite lock file, e.g. `gateway`; default `tokenline`. */
+  owner?: string
+  /** PostgreSQL connection attempts with backoff before DB_UNREACHABLE; default 10 (≈ 25 s). */
+  connectAttempts?: number
+  /** PostgreSQL pool size; default 10. */
+  poolMax?: number
+}
+
+export type Storage = {
+  driver: DriverHandle['driver']
+  location: string
+  plants: PlantsRepository
+  lines: LinesRepository
+  models: ModelsRepository
+  policies: PoliciesRepository
+  inspections: InspectionsRepository
+  reviews: ReviewsRepository
+  scalingReports: ScalingReportsRepository
+  costLedger: CostLedgerRepository
+  /** Resolves when the database answers a trivial query. */
+  ping: () => Promise<void>
+  close: () => Promise<void>
+}
+
+/**
+ * Opens the database (waiting with backoff for a PostgreSQL that comes up late), applies
+ * `migrations/`, and returns the repositories. Fails with DB_UNREACHABLE, DB_LOCKED or
+ * DB_MIGRATION_FAILED.
+ */
+export async function openStorage(target: StorageTarget, options: OpenStorageOptions = {}): Promise<Storage> {
+  const handle =
+    target.driver === 'postgres'
+      ? await openPostgres(target.url, options)
+      : await openPglite(target.driver === 'pglite' ? target.dataDir : null, options.owner ?? 'tokenline')
+  try {
+    await handle.migrate()
+  } catch (err) {
+    await handle.close().catch(() => undefined)
+    throw new DbError(
+      'DB_MIGRATION_FAILED',
+      `applying migrations to ${handle.location} failed: ${describeCause(err)}`,
+      false,
+      { cause: err },
+    )
+  }
+  options.log?.info({ driver: handle.driver, database: handle.location }, 'storage ready')
+  const db = handle.db
+  return {
+    driver: handle.driver,
+    location: handle.location,
+    plants: new PlantsRepository(db),
+    lines: new LinesRepository(db),
+    models: new ModelsRepository(db),
+    policies: new PoliciesRepository(db),
+    inspections: new InspectionsRepository(db),
+    reviews: new ReviewsRepository(db),
+    scalingReports: new ScalingReportsRepository(db),
+    costLedger: new CostLedgerRepository(db),
+    ping: handle.ping,
+    close: handle.close,
+  }
+}
+
+function describeCause(err: unknown): string {
+  const parts: string[] = []
+  for (let e: unknown = err; e && parts.length < 3; e = (e as { cause?: unknown }).cause) {
+    if (e instanceof Error && e.message) parts.push(e.message)
+  }
+  return parts.join(': ') || String(err)
+}
