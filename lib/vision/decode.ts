@@ -1,0 +1,126 @@
+/**
+ * Decoding for token grids, the one place that calls sharp on untrusted bytes.
+ *
+ * Pipeline (fixed; training tensors and serving both go through it):
+ *   metadata check (size in bytes, pixel count, animation) → rotate() by EXIF orientation →
+ *   flatten any alpha onto black → colour space 'b-w' (1 channel) or 'srgb' (3), 8 bits per sample
+ *   (CMYK and 16-bit inputs are converted, not refused) → resize to side×side with the
+ *   `resizeKernel` kernel, fit 'fill' (aspect ratio is not kept: the whole field of view is used),
+ *   fastShrinkOnLoad off so JPEG and PNG sources of the same pixels give close results.
+ * Output: raw u8, row-major, `channels` interleaved samples per pixel.
+ */
+import sharp, { type Metadata, type SharpOptions } from 'sharp'
+import { describeValue } from '../errors/index.ts'
+import { VisionError } from './errors.ts'
+import { defaultMaxInputBytes, defaultMaxInputPixels } from './spec.ts'
+
+/** The resize kernel used everywhere (sharp's Mitchell–Netravali cubic). */
+export const resizeKernel = 'mitchell' as const
+
+export type DecodeLimits = { maxInputPixels?: number; maxInputBytes?: number }
+
+export type DecodedSquare = {
+  data: Buffer
+  /** Width and height of the source after EXIF orientation, px. */
+  width: number
+  height: number
+}
+
+function wrapSharpError(err: unknown): VisionError {
+  const message = err instanceof Error ? err.message : String(err)
+  if (/pixel limit/i.test(message)) {
+    return new VisionError(
+      'VISION_IMAGE_TOO_LARGE',
+      `expected an image within the pixel limit but ${message}`,
+      {
+        cause: err,
+      },
+    )
+  }
+  return new VisionError(
+    'VISION_IMAGE_INVALID',
+    `expected a decodable PNG/JPEG/WebP/GIF/TIFF image but ${message}`,
+    {
+      cause: err,
+    },
+  )
+}
+
+/**
+ * Decodes `bytes` and resizes to `side`×`side` in the target colour space.
+ * @throws VisionError VISION_IMAGE_INVALID (empty, not an image, truncated or corrupt),
+ *   VISION_IMAGE_TOO_LARGE (bytes or pixels over the limits), VISION_IMAGE_UNSUPPORTED (animated).
+ */
+export async function decodeSquare(
+  bytes: Uint8Array,
+  side: number,
+  channels: 1 | 3,
+  limits: DecodeLimits = {},
+): Promise<DecodedSquare> {
+  const maxPixels = limits.maxInputPixels ?? defaultMaxInputPixels
+  const maxBytes = limits.maxInputBytes ?? defaultMaxInputBytes
+  if (!(bytes instanceof Uint8Array)) {
+    throw new VisionError(
+      'VISION_IMAGE_INVALID',
+      `expected image bytes in a Buffer but received ${describeValue(bytes)}`,
+    )
+  }
+  if (bytes.length === 0) {
+    throw new VisionError('VISION_IMAGE_INVALID', 'expected image bytes but received a buffer of 0 bytes')
+  }
+  if (bytes.length > maxBytes) {
+    throw new VisionError(
+      'VISION_IMAGE_TOO_LARGE',
+      `expected at most ${maxBytes} bytes of image but received ${bytes.length} bytes`,
+    )
+  }
+  const options: SharpOptions = { limitInputPixels: maxPixels, failOn: 'truncated' }
+  let meta: Metadata
+  try {
+    meta = await sharp(bytes, options).metadata()
+  } catch (err) {
+    throw wrapSharpError(err)
+  }
+  if (meta.width === undefined || meta.height === undefined) {
+    throw new VisionError(
+      'VISION_IMAGE_INVALID',
+      `expected image dimensions but ${meta.format ?? 'the input'} has none`,
+    )
+  }
+  if (meta.width * meta.height > maxPixels) {
+    throw new VisionError(
+      'VISION_IMAGE_TOO_LARGE',
+      `expected at most ${maxPixels} pixels but received ${meta.width}×${meta.height} = ${meta.width * meta.height}`,
+    )
+  }
+  if ((meta.pages ?? 1) > 1) {
+    throw new VisionError(
+      'VISION_IMAGE_UNSUPPORTED',
+      `expected a single still image but received ${meta.format} with ${meta.pages} frames/pages`,
+    )
+  }
+  const oriented = meta.autoOrient ?? { width: meta.width, height: meta.height }
+  try {
+    let pipeline = sharp(bytes, options).rotate().flatten({ background: '#000000' })
+    pipeline = channels === 1 ? pipeline.toColourspace('b-w') : pipeline.toColourspace('srgb')
+    const { data, info } = await pipeline
+      .resize(side, side, { kernel: resizeKernel, fit: 'fill', fastShrinkOnLoad: false })
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true })
+    if (
+      info.channels !== channels ||
+      info.width !== side ||
+      info.height !== side ||
+      data.length !== side * side * channels
+    ) {
+      throw new VisionError(
+        'VISION_IMAGE_UNSUPPORTED',
+        `expected ${side}×${side}×${channels} u8 after conversion but sharp produced ${info.width}×${info.height}×${info.channels}`,
+      )
+    }
+    return { data, width: oriented.width, height: oriented.height }
+  } catch (err) {
+    if (err instanceof VisionError) throw err
+    throw wrapSharpError(err)
+  }
+}
