@@ -1,0 +1,22 @@
+export { errorCodes, InferenceError, type InferenceErrorCode } from './errors.ts'
+export {
+  type ImageInference,
+  InferencePool,
+  type InferencePoolOptions,
+  type InferencePoolStats,
+  type InferenceRequest,
+  type InferenceResult,
+} from './inference.pool.ts'
+export { positionsFor } from './internal/positions.ts'
+export { type BudgetMetrics, writeManifestMetrics } from './manifest.writer.ts'
+export {
+  checkBudget,
+  type LoadedModel,
+  loadModel,
+  parseManifest,
+  resolveModelDir,
+  sha256File,
+  temperatureFor,
+  tokenWidth,
+} from './model.loader.ts'
+export { type RowSummary, sigmoidInto, softmaxRows, summariseRow } from './postprocess.ts'
