@@ -1,31 +1,37 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname } from 'node:path'
 import { DbError } from '../errors.ts'
 
 /**
  * PGlite is one process's database: two processes writing the same directory corrupt it.
- * A lock file `<dir>/tokenline.lock` holds the owner's pid and role; a lock left by a dead
+ * A lock file `<dir>.lock` beside the data directory holds the owner's pid and role; a lock left by a dead
  * process is taken over.
  */
 export type PgliteLock = { release: () => void }
 
+/** Lock files this process holds; a file naming our own pid but absent here is left from a past life (pid reuse in containers). */
+const heldHere = new Set<string>()
+
 export function acquirePgliteLock(dir: string, owner: string): PgliteLock {
-  mkdirSync(dir, { recursive: true })
-  const path = join(dir, 'tokenline.lock')
+  mkdirSync(dirname(dir), { recursive: true })
+  const path = `${dir}.lock`
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(path, 'wx')
       writeSync(fd, JSON.stringify({ pid: process.pid, owner, since: new Date().toISOString() }))
       closeSync(fd)
+      heldHere.add(path)
       return {
         release: () => {
+          if (!heldHere.delete(path)) return
           if (readHolder(path)?.pid === process.pid) rmSync(path, { force: true })
         },
       }
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
       const holder = readHolder(path)
-      if (holder && holder.pid !== process.pid && isAlive(holder.pid)) {
+      const self = holder?.pid === process.pid
+      if (holder && ((self && heldHere.has(path)) || (!self && isAlive(holder.pid)))) {
         throw new DbError(
           'DB_LOCKED',
           `the embedded database at ${dir} is held by ${holder.owner} (pid ${holder.pid}) since ${holder.since}; ` +
