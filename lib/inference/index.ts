@@ -7,7 +7,6 @@ export {
   type InferenceRequest,
   type InferenceResult,
 } from './inference.pool.ts'
-export { positionsFor } from './internal/positions.ts'
 export { type BudgetMetrics, writeManifestMetrics } from './manifest.writer.ts'
 export {
   checkBudget,

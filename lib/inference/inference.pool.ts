@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads'
 import type { Logger } from '../log/index.ts'
+import { positionsFor } from '../vision/positions.ts'
 import { InferenceError } from './errors.ts'
-import { positionsFor } from './internal/positions.ts'
 import type { FromWorker, ToWorker, WorkerInit } from './internal/worker-protocol.ts'
 import { workerLaunch } from './internal/worker-url.ts'
 import { checkBudget, type LoadedModel, temperatureFor, tokenWidth } from './model.loader.ts'

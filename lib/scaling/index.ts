@@ -1,0 +1,17 @@
+export { expectedCalibrationError } from './calibration.ts'
+export {
+  type BudgetEvaluation,
+  type EvaluateOptions,
+  evaluateBudget,
+  type FusedQuestion,
+} from './evaluate.ts'
+export { type ErrorPoint, fitPowerLaw, type PowerLawFitResult, predictError } from './power-law.ts'
+export { answerTruth, questionTarget } from './question.ts'
+export { accuracyOf, type ClassRecall, perClassRecall } from './recall.ts'
+export {
+  type BudgetSummary,
+  buildScalingReport,
+  type ReportInput,
+  type ScalingPoint,
+  summariseBudget,
+} from './report.ts'

@@ -1,0 +1,95 @@
+import type { z } from 'zod'
+import { type ScalingReportV1, type scalingPointV1, scalingReportV1 } from '../contracts/scaling-report.v1.ts'
+import { expectedCalibrationError } from './calibration.ts'
+import type { BudgetEvaluation } from './evaluate.ts'
+import { fitPowerLaw } from './power-law.ts'
+import { accuracyOf, perClassRecall } from './recall.ts'
+
+export type ScalingPoint = z.output<typeof scalingPointV1>
+
+/** A scaling point plus figures the report schema has no field for. */
+export interface BudgetSummary {
+  point: ScalingPoint
+  /** Yes/no accuracy obtained by reading the answer off the predicted class (no answer head). */
+  answerFromClassAccuracy?: number
+}
+
+/**
+ * Accuracy, per-class recall, ECE (15 bins), latency and, with a question whose truth is known,
+ * the accuracy of the answer head (p > 0.5 = yes) and of the answer read off the class.
+ */
+export function summariseBudget(
+  ev: BudgetEvaluation,
+  labels: readonly string[],
+  answerTruth?: (className: string) => boolean,
+): BudgetSummary {
+  const n = ev.truth.length
+  const accuracy = accuracyOf(ev.truth, ev.predicted)
+  const correct = Array.from(ev.truth, (t, i) => t === ev.predicted[i])
+  const point: ScalingPoint = {
+    budget: ev.budget,
+    accuracy,
+    error: 1 - accuracy,
+    ece: expectedCalibrationError(ev.confidence, correct),
+    latencyMsPerImage: n > 0 ? ev.runMs / n : 0,
+    tokensPerImage: ev.budget,
+    perClass: perClassRecall(ev.truth, ev.predicted, labels),
+  }
+  const summary: BudgetSummary = { point }
+  if (answerTruth && n > 0) {
+    const truth = Array.from(ev.truth, (t) => answerTruth(labels[t]!))
+    summary.answerFromClassAccuracy =
+      truth.filter((yes, i) => answerTruth(labels[ev.predicted[i]!]!) === yes).length / n
+    if (ev.answerProbability)
+      point.answerAccuracy = truth.filter((yes, i) => ev.answerProbability![i]! > 0.5 === yes).length / n
+  }
+  return summary
+}
+
+export interface ReportInput {
+  model: string
+  modelSha256: string
+  dataset: { path: string; count: number; description?: string }
+  question: string | null
+  command: string
+  points: ScalingPoint[]
+  createdAt?: Date
+}
+
+/**
+ * Fits error(N) = c·N^(−α) overall and per class over the points and assembles a validated
+ * tokenline.scaling-report.v1. `notes` says which errors were clamped (0 → 0.5 / count).
+ */
+export function buildScalingReport(input: ReportInput): { report: ScalingReportV1; notes: string[] } {
+  const notes: string[] = []
+  const overall = fitPowerLaw(
+    input.points.map((p) => ({ budget: p.budget, error: p.error, count: input.dataset.count })),
+  )
+  if (overall.clamped.length > 0)
+    notes.push(`overall error 0 at budget ${overall.clamped.join(', ')} clamped to 0.5/count for the fit`)
+  const classes = [...new Set(input.points.flatMap((p) => Object.keys(p.perClass)))]
+  const perClass: ScalingReportV1['fits']['perClass'] = {}
+  for (const c of classes) {
+    const r = fitPowerLaw(
+      input.points.flatMap((p) => {
+        const pc = p.perClass[c]
+        return pc ? [{ budget: p.budget, error: pc.error, count: pc.count }] : []
+      }),
+    )
+    perClass[c] = r.fit
+    if (r.clamped.length > 0)
+      notes.push(`${c}: error 0 at budget ${r.clamped.join(', ')} clamped to 0.5/count for the fit`)
+  }
+  const report = scalingReportV1.parse({
+    schema: 'tokenline.scaling-report.v1',
+    model: input.model,
+    modelSha256: input.modelSha256,
+    dataset: input.dataset,
+    question: input.question,
+    createdAt: (input.createdAt ?? new Date()).toISOString(),
+    command: input.command,
+    points: [...input.points].sort((a, b) => a.budget - b.budget),
+    fits: { overall: overall.fit, perClass },
+  })
+  return { report, notes }
+}
