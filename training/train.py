@@ -1,0 +1,313 @@
+"""Train one tokenline model (edge or cloud) on token tensors, calibrate, export, write manifest.
+
+  /usr/bin/python3 training/train.py --train data/tok/train --val data/tok/val [--test data/tok/test]
+      --role edge|cloud --name edge-vit-s --out models/edge-vit-s --work tmp/train/edge-vit-s
+      [--minutes 40] [--width 64 --depth 4 --heads 4] [--budgets 16,64,256 --budget-weights .45,.35,.2]
+
+FlexiViT-style: every step draws one budget (weighted toward cheap ones) and a batch at that budget,
+so one set of weights serves every budget. Loss = class cross-entropy + per-patch BCE against the
+patch coverage tensors (dense supervision; image labels alone stay near chance on this data) +
+yes/no BCE for the fused question (cloud). The learning rate follows a cosine over the wall-clock
+budget, so a run always finishes its schedule in the time given; a checkpoint is written at every
+evaluation and `--export-only` exports the last one.
+"""
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from data import (  # noqa: E402
+    DEFAULT_MAX_QUESTION,
+    DEFAULT_VOCAB,
+    TensorSet,
+    answer_for,
+    augment,
+    encode_question,
+    question_set,
+    vocab_for,
+)
+from evaluate import class_metrics, fit_temperature, fusion_metrics, predict  # noqa: E402
+from export import export_onnx, write_golden, write_manifest  # noqa: E402
+from model import TokenViT, count_parameters, grid_positions  # noqa: E402
+
+COVERAGE_FOR_FULL_POSITIVE = 0.05
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--train", required=True)
+    p.add_argument("--val", required=True)
+    p.add_argument("--test")
+    p.add_argument("--role", choices=["edge", "cloud"], required=True)
+    p.add_argument("--name", required=True)
+    p.add_argument("--out", required=True, help="model folder: model.onnx + manifest.json")
+    p.add_argument("--work", required=True, help="checkpoints, logs, golden outputs")
+    p.add_argument("--minutes", type=float, default=40.0, help="wall-clock training budget")
+    p.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (0 = time only)")
+    p.add_argument("--budgets", default="16,64,256")
+    p.add_argument("--budget-weights", default="")
+    p.add_argument("--width", type=int, default=64)
+    p.add_argument("--depth", type=int, default=4)
+    p.add_argument("--heads", type=int, default=4)
+    p.add_argument("--mlp-ratio", type=int, default=2)
+    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--weight-decay", type=float, default=0.05)
+    p.add_argument("--patch-loss", type=float, default=1.0)
+    p.add_argument("--answer-loss", type=float, default=0.5)
+    p.add_argument("--eval-every", type=float, default=6.0, help="minutes between validation runs")
+    p.add_argument("--eval-samples", type=int, default=600, help="validation images per budget during training")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--export-only", action="store_true", help="skip training, export the last checkpoint")
+    p.add_argument("--command", default="", help="command line recorded in the manifest")
+    return p.parse_args(argv)
+
+
+def log(work: str, msg: str):
+    line = f"{time.strftime('%H:%M:%S')} {msg}"
+    print(line, flush=True)
+    with open(os.path.join(work, "train.log"), "a") as f:
+        f.write(line + "\n")
+
+
+def sample_questions(labels, y, vocab, max_len, gen):
+    """One question per image: 15 % none, 35 % "any defect?", 50 % a named class (half the time
+    the image's own class when it is defective, so yes and no stay balanced)."""
+    qs = question_set(labels)
+    named_qs = [(t, c) for t, c in qs if c is not None]
+    any_q = [(t, c) for t, c in qs if c is None]
+    ids, answers, has = [], [], []
+    for cls in y.tolist():
+        lab = labels[cls]
+        r = torch.rand(1, generator=gen).item()
+        if r < 0.15 or not named_qs:
+            ids.append([0] * max_len)
+            answers.append(0.0)
+            has.append(0.0)
+            continue
+        if r < 0.5 and any_q:
+            text, named = any_q[0]
+        elif lab != "ok" and torch.rand(1, generator=gen).item() < 0.5:
+            text, named = next((t, c) for t, c in named_qs if c == lab)
+        else:
+            text, named = named_qs[torch.randint(len(named_qs), (1,), generator=gen).item()]
+        ids.append(encode_question(text, vocab, max_len))
+        answers.append(answer_for(lab, named))
+        has.append(1.0)
+    return torch.tensor(ids, dtype=torch.long), torch.tensor(answers), torch.tensor(has)
+
+
+def lr_at(frac: float, base: float, warmup: float = 0.03) -> float:
+    if frac < warmup:
+        return base * frac / warmup
+    return base * 0.5 * (1 + math.cos(math.pi * min(1.0, (frac - warmup) / (1 - warmup))))
+
+
+def quick_eval(model, val, budgets, limit):
+    sub = _Subset(val, limit)
+    out = {}
+    for n in budgets:
+        logits, _, _ = predict(model, sub, n)
+        out[n] = class_metrics(logits, sub.y, sub.labels)["accuracy"]
+    return out
+
+
+class _Subset:
+    """First `limit` images of a TensorSet, same interface as TensorSet for predict()."""
+
+    def __init__(self, base, limit):
+        self.base = base
+        self.count = min(limit, base.count)
+        self.y = base.y[: self.count]
+        self.labels = base.labels
+
+    def batch(self, idx, n):
+        return self.base.batch(idx, n)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    os.makedirs(args.work, exist_ok=True)
+    budgets = [int(b) for b in args.budgets.split(",")]
+    weights = [float(w) for w in args.budget_weights.split(",")] if args.budget_weights else [1.0] * len(budgets)
+    if len(weights) != len(budgets):
+        raise SystemExit(f"--budget-weights: expected {len(budgets)} weights, received {len(weights)}")
+
+    train = TensorSet(args.train, budgets)
+    val = TensorSet(args.val, budgets)
+    labels = train.labels
+    if val.labels != labels:
+        raise SystemExit(f"val labels {val.labels} differ from train labels {labels}")
+    qmeta = train.meta.get("questions", {})
+    vocab = vocab_for(labels, qmeta.get("vocab", DEFAULT_VOCAB))
+    max_len = int(qmeta.get("maxLength", DEFAULT_MAX_QUESTION))
+    fused = args.role == "cloud"
+
+    model = TokenViT(
+        train.patch, train.channels, len(labels), width=args.width, depth=args.depth, heads=args.heads,
+        mlp_ratio=args.mlp_ratio, vocab_size=len(vocab) if fused else 0, max_question=max_len,
+    )
+    ckpt_path = os.path.join(args.work, "checkpoint.pt")
+    seconds = 0.0
+    steps = 0
+    if args.export_only:
+        ckpt = torch.load(ckpt_path)
+        model.load_state_dict(ckpt["model"])
+        seconds, steps = ckpt["seconds"], ckpt["steps"]
+        log(args.work, f"loaded {ckpt_path} (step {steps}, {seconds:.0f} s)")
+    else:
+        seconds, steps = train_loop(args, model, train, val, budgets, weights, vocab, max_len, ckpt_path)
+
+    temps, val_metrics = {}, {}
+    for n in budgets:
+        logits, _, _ = predict(model, val, n)
+        temps[str(n)] = round(fit_temperature(logits, val.y), 4)
+        val_metrics[str(n)] = class_metrics(logits, val.y, labels, temps[str(n)])
+        log(args.work, f"val N={n}: acc {val_metrics[str(n)]['accuracy']:.3f} T={temps[str(n)]}")
+
+    test_metrics, fusion = {}, {}
+    if args.test:
+        test = TensorSet(args.test, budgets)
+        for n in budgets:
+            logits, _, _ = predict(model, test, n)
+            test_metrics[str(n)] = class_metrics(logits, test.y, labels, temps[str(n)])
+            log(args.work, f"test N={n}: {json.dumps(test_metrics[str(n)])}")
+            if fused:
+                fusion[str(n)] = fusion_metrics(model, test, n, vocab, max_len, temps[str(n)])
+                log(args.work, f"test N={n} fusion: {json.dumps(fusion[str(n)])}")
+
+    os.makedirs(args.out, exist_ok=True)
+    onnx_path = os.path.join(args.out, "model.onnx")
+    export_onnx(model, onnx_path, train.patch * train.patch * train.channels, max_len)
+    write_golden(model, os.path.join(args.work, "golden.json"), val, budgets, vocab, max_len)
+    seeds = {}
+    for split_name, split in (("train", train), ("val", val)) + ((("test", test),) if args.test else ()):
+        s = (split.meta.get("samples") or {}).get("seed") or []
+        s = [v for v in s if v is not None]
+        if s:
+            seeds[split_name] = [int(min(s)), int(max(s))]
+    write_manifest(
+        os.path.join(args.out, "manifest.json"),
+        onnx_path,
+        name=args.name,
+        role=args.role,
+        labels=labels,
+        split=train,
+        budgets=budgets,
+        vocab=vocab if fused else None,
+        max_len=max_len,
+        temperatures=temps,
+        training={
+            "command": args.command or " ".join(sys.argv),
+            "dataSeeds": seeds,
+            "parameters": count_parameters(model),
+            "seconds": round(seconds, 1),
+            "steps": steps,
+            "architecture": model.config,
+            "trainImages": train.count,
+            "budgetWeights": dict(zip([str(b) for b in budgets], weights)),
+            "batch": args.batch,
+            "validation": val_metrics,
+            **({"questionFusion": fusion} if fusion else {}),
+        },
+        metrics=test_metrics,
+        measured_with=(
+            f"/usr/bin/python3 training/train.py (PyTorch, split {args.test})" if args.test else None
+        ),
+    )
+    log(args.work, f"wrote {onnx_path} and manifest.json")
+
+
+def train_loop(args, model, train, val, budgets, weights, vocab, max_len, ckpt_path):
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    gen = torch.Generator().manual_seed(args.seed)
+    wt = torch.tensor(weights)
+    positions = {n: grid_positions(n) for n in budgets}
+    total = args.minutes * 60.0
+    t0 = time.time()
+    last_eval = t0
+    steps = 0
+    seen = {n: 0 for n in budgets}
+    running = {"loss": 0.0, "cls": 0.0, "patch": 0.0, "ans": 0.0, "acc": 0.0, "k": 0}
+    log(args.work, f"{args.name}: {count_parameters(model)} parameters, {train.count} train images, "
+        f"budgets {budgets} weights {weights}, {args.minutes} min")
+    while True:
+        elapsed = time.time() - t0
+        if elapsed >= total or (args.max_steps and steps >= args.max_steps):
+            break
+        frac = elapsed / total if not args.max_steps else max(elapsed / total, steps / args.max_steps)
+        for group in opt.param_groups:
+            group["lr"] = lr_at(frac, args.lr)
+        model.train()
+        n = budgets[torch.multinomial(wt, 1, generator=gen).item()]
+        idx = torch.randint(train.count, (args.batch,), generator=gen)
+        tok, y, cov = train.batch(idx, n)
+        tok, cov = augment(tok, cov, train.patch, train.channels, gen)
+        if model.fused:
+            q, ans, has = sample_questions(train.labels, y, vocab, max_len, gen)
+            logits, patch_logits, answer = model(tok, positions[n], q)
+        else:
+            logits, patch_logits = model(tok, positions[n])
+        cls_loss = F.cross_entropy(logits, y, label_smoothing=0.05)
+        loss = cls_loss
+        patch_loss = torch.zeros(())
+        if cov is not None and args.patch_loss > 0:
+            target = (cov / COVERAGE_FOR_FULL_POSITIVE).clamp(max=1.0)
+            patch_loss = F.binary_cross_entropy_with_logits(
+                patch_logits, target, pos_weight=torch.tensor(4.0)
+            )
+            loss = loss + args.patch_loss * patch_loss
+        ans_loss = torch.zeros(())
+        if model.fused and has.sum() > 0:
+            per = F.binary_cross_entropy_with_logits(answer.squeeze(-1), ans, reduction="none")
+            ans_loss = (per * has).sum() / has.sum()
+            loss = loss + args.answer_loss * ans_loss
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        steps += 1
+        seen[n] += args.batch
+        running["loss"] += loss.item()
+        running["cls"] += cls_loss.item()
+        running["patch"] += patch_loss.item()
+        running["ans"] += ans_loss.item()
+        running["acc"] += (logits.argmax(1) == y).float().mean().item()
+        running["k"] += 1
+        if steps % 50 == 0:
+            k = running["k"]
+            log(args.work, f"step {steps} t={elapsed:.0f}s lr={lr_at(frac, args.lr):.2e} "
+                f"loss {running['loss']/k:.3f} cls {running['cls']/k:.3f} patch {running['patch']/k:.3f} "
+                f"ans {running['ans']/k:.3f} train-acc {running['acc']/k:.3f} seen {seen}")
+            running = {key: 0.0 for key in running}
+            running["k"] = 0
+        if time.time() - last_eval >= args.eval_every * 60:
+            save_checkpoint(ckpt_path, model, time.time() - t0, steps)
+            acc = quick_eval(model, val, budgets, args.eval_samples)
+            log(args.work, f"eval step {steps}: val-acc {json.dumps(acc)}")
+            last_eval = time.time()
+    seconds = time.time() - t0
+    save_checkpoint(ckpt_path, model, seconds, steps)
+    log(args.work, f"trained {steps} steps in {seconds:.0f} s, images per budget {seen}")
+    return seconds, steps
+
+
+def save_checkpoint(path, model, seconds, steps):
+    tmp = path + ".tmp"
+    torch.save({"model": model.state_dict(), "config": model.config, "seconds": seconds, "steps": steps}, tmp)
+    os.replace(tmp, path)
+
+
+if __name__ == "__main__":
+    main()
