@@ -6,7 +6,7 @@ import {
   lookalikeKinds,
   type SampleLabel,
 } from './labels.ts'
-import { gaussianSource } from './noise.ts'
+import { gaussianMask, gaussianTable } from './noise.ts'
 import { createRng, type Rng } from './rng.ts'
 import { renderTexture, type TextureInfo, textureFamilies } from './textures.ts'
 
@@ -290,15 +290,16 @@ export function generateSample(
   const gx = (Math.cos(gAngle) * gStrength) / size
   const gy = (Math.sin(gAngle) * gStrength) / size
   const sigma = rng.range(1, 4)
-  const gauss = gaussianSource(Math.floor(rng.next() * 0x1_0000_0000))
+  const gauss = gaussianTable()
+  const offset = Math.floor(rng.next() * (gaussianMask + 1))
   const half = size / 2
   const pixels = new Uint8Array(size * size)
   for (let y = 0; y < size; y++) {
     const row = 1 + gy * (y - half)
     for (let x = 0; x < size; x++) {
       const i = y * size + x
-      const v = surface[i]! * (row + gx * (x - half)) + sigma * gauss()
-      pixels[i] = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v)
+      const v = surface[i]! * (row + gx * (x - half)) + sigma * gauss[(offset + i) & gaussianMask]!
+      pixels[i] = v <= 0 ? 0 : v >= 255 ? 255 : (v + 0.5) | 0
     }
   }
   const id = idForSeed(seed)

@@ -12,7 +12,13 @@ export class ValueNoise {
 
   constructor(rng: Rng) {
     this.lattice = new Float32Array(LATTICE * LATTICE)
-    for (let i = 0; i < this.lattice.length; i++) this.lattice[i] = rng.next() * 2 - 1
+    let x = Math.floor(rng.next() * 0xffff_fffe) + 1
+    for (let i = 0; i < this.lattice.length; i++) {
+      x ^= x << 13
+      x ^= x >>> 17
+      x ^= x << 5
+      this.lattice[i] = (x >>> 0) / 0x8000_0000 - 1
+    }
   }
 
   /**
@@ -37,11 +43,20 @@ export class ValueNoise {
   }
 }
 
-/** Fast per-pixel generator for sensor noise: xorshift32 with an approximate N(0,1) from 4 uniforms. */
-export function gaussianSource(seed: number): () => number {
-  let s = seed >>> 0 || 0x6d2b79f5
-  const scale = Math.sqrt(3) / 0x8000_0000
-  return () => {
+const GAUSS_BITS = 18
+const GAUSS_MASK = (1 << GAUSS_BITS) - 1
+let gaussTable: Float32Array | undefined
+
+/**
+ * A fixed table of 2^18 approximately N(0,1) values (sum of 4 uniforms, xorshift32 with a
+ * constant seed), the same in every process. Sensor noise reads it from a random offset.
+ */
+export function gaussianTable(): Float32Array {
+  if (gaussTable) return gaussTable
+  const t = new Float32Array(1 << GAUSS_BITS)
+  let s = 0x6d2b79f5
+  const scale = Math.sqrt(3) / 0x8000_0000 / 2
+  for (let i = 0; i < t.length; i++) {
     let acc = 0
     for (let k = 0; k < 4; k++) {
       s ^= s << 13
@@ -49,6 +64,10 @@ export function gaussianSource(seed: number): () => number {
       s ^= s << 5
       acc += (s >>> 0) - 0x8000_0000
     }
-    return (acc / 2) * scale
+    t[i] = acc * scale
   }
+  gaussTable = t
+  return t
 }
+
+export const gaussianMask = GAUSS_MASK
