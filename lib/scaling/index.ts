@@ -15,3 +15,4 @@ export {
   type ScalingPoint,
   summariseBudget,
 } from './report.ts'
+export { runScaling, type ScalingPass, type ScalingRunOptions } from './scaling-run.ts'

@@ -1,0 +1,199 @@
+/**
+ * npm run eval -- --model <name|dir> --data <dir> --budgets 16,64,256 [--question "..."]
+ *   [--compare-question] [--out report.json] [--write-manifest] [--limit n] [--threads 2] [--batch 32]
+ *
+ * Evaluates a model at every budget on a labelled set (a generated dataset with labels.jsonl or a
+ * `<dir>/<class>/*.png` folder) through the inference pool, with the serving preprocessing; prints
+ * a table and writes tokenline.scaling-report.v1 JSON. With --compare-question the model runs with
+ * and without the question fused and --out names the vision-only report, `<out>.question.json`
+ * the fused one. --write-manifest stores the metrics (vision-only pass when there is one) and this
+ * command in the model's manifest; the ONNX file and its sha256 stay as they are.
+ */
+import { mkdir, writeFile } from 'node:fs/promises'
+import { dirname, isAbsolute, relative, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { SingleBar } from 'cli-progress'
+import { ConfigError } from '../lib/config/index.ts'
+import { writeManifestMetrics } from '../lib/inference/manifest.writer.ts'
+import { loadModel, resolveModelDir } from '../lib/inference/model.loader.ts'
+import { runMain } from '../lib/lifecycle/index.ts'
+import { runScaling, type ScalingPass } from '../lib/scaling/scaling-run.ts'
+import { openDataset } from '../lib/vision/dataset/open-dataset.ts'
+
+function intArg(name: string, raw: string | undefined, problems: string[]): number | undefined {
+  if (raw === undefined) return undefined
+  const v = Number(raw)
+  if (!Number.isSafeInteger(v) || v < 1)
+    problems.push(`expected a positive integer for --${name} but received ${raw}`)
+  return v
+}
+
+function quote(arg: string): string {
+  return /^[\w./,=:@-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`
+}
+
+function evenlySpaced<T>(items: readonly T[], limit: number | undefined): T[] {
+  if (limit === undefined || limit >= items.length) return [...items]
+  return Array.from({ length: limit }, (_, i) => items[Math.floor((i * items.length) / limit)]!)
+}
+
+function displayPath(dir: string): string {
+  const rel = relative(process.cwd(), dir)
+  return rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? resolve(dir) : rel
+}
+
+const f3 = (v: number | undefined) => (v === undefined ? '  -  ' : v.toFixed(3))
+
+function printPass(pass: ScalingPass): void {
+  const r = pass.report
+  const classes = Object.keys(r.fits.perClass)
+  const lines = [
+    `\n${r.model} on ${r.dataset.path} (${r.dataset.count} images), question: ${r.question === null ? 'none' : JSON.stringify(r.question)}`,
+    [
+      'budget',
+      'acc',
+      'ECE',
+      'ms/img',
+      ...(r.question !== null ? ['answer'] : []),
+      '|',
+      ...classes.map((c) => c.padEnd(7)),
+    ].join('\t'),
+  ]
+  for (const p of r.points)
+    lines.push(
+      [
+        p.budget,
+        f3(p.accuracy),
+        f3(p.ece),
+        p.latencyMsPerImage.toFixed(3),
+        ...(r.question !== null ? [f3(p.answerAccuracy)] : []),
+        '|',
+        ...classes.map((c) => f3(p.perClass[c]?.recall)),
+      ].join('\t'),
+    )
+  const law = (x: { c: number; alpha: number; r2: number | null }) =>
+    `c=${x.c.toFixed(3)} α=${x.alpha.toFixed(3)} R²=${x.r2 === null ? 'n/a' : x.r2.toFixed(3)}`
+  lines.push(`error(N) = c·N^(−α) overall: ${law(r.fits.overall)}`)
+  for (const c of classes) lines.push(`  ${c.padEnd(8)} ${law(r.fits.perClass[c]!)}`)
+  for (const n of pass.notes) lines.push(`  note: ${n}`)
+  process.stdout.write(`${lines.join('\n')}\n`)
+}
+
+function printFusion(plain: ScalingPass, fused: ScalingPass): void {
+  const lines = [
+    `\nwhat fusing ${JSON.stringify(fused.question)} adds at equal budget:`,
+    'budget\tclass acc: vision → fused\tyes/no acc: read off class (vision) → answer head (fused)',
+  ]
+  plain.summaries.forEach((s, i) => {
+    const q = fused.summaries[i]!
+    const d = q.point.accuracy - s.point.accuracy
+    const answer =
+      s.answerFromClassAccuracy === undefined || q.point.answerAccuracy === undefined
+        ? 'n/a (question subject unknown)'
+        : `${f3(s.answerFromClassAccuracy)} → ${f3(q.point.answerAccuracy)} (${(q.point.answerAccuracy - s.answerFromClassAccuracy >= 0 ? '+' : '') + (q.point.answerAccuracy - s.answerFromClassAccuracy).toFixed(3)})`
+    lines.push(
+      `${s.point.budget}\t${f3(s.point.accuracy)} → ${f3(q.point.accuracy)} (${d >= 0 ? '+' : ''}${d.toFixed(3)})\t${answer}`,
+    )
+  })
+  process.stdout.write(`${lines.join('\n')}\n`)
+}
+
+runMain('eval', async () => {
+  const { values } = parseArgs({
+    options: {
+      model: { type: 'string' },
+      data: { type: 'string' },
+      budgets: { type: 'string' },
+      question: { type: 'string' },
+      'compare-question': { type: 'boolean', default: false },
+      out: { type: 'string' },
+      'write-manifest': { type: 'boolean', default: false },
+      limit: { type: 'string' },
+      threads: { type: 'string' },
+      batch: { type: 'string' },
+      'models-dir': { type: 'string', default: 'models' },
+    },
+    strict: true,
+  })
+  const problems: string[] = []
+  if (!values.model) problems.push('expected a model name or folder for --model but received nothing')
+  if (!values.data) problems.push('expected a labelled dataset folder for --data but received nothing')
+  const limit = intArg('limit', values.limit, problems)
+  const threads = intArg('threads', values.threads, problems) ?? 2
+  const batch = intArg('batch', values.batch, problems) ?? 32
+  if (values['compare-question'] && values.question === undefined)
+    problems.push('expected --question "<text>" with --compare-question')
+  const budgetList = values.budgets?.split(',').map((s) => Number(s.trim()))
+  if (budgetList?.some((b) => !Number.isSafeInteger(b) || b < 1))
+    problems.push(`expected comma-separated token budgets for --budgets but received ${values.budgets}`)
+  if (problems.length > 0) throw new ConfigError(problems)
+
+  const model = await loadModel(await resolveModelDir(values.model!, values['models-dir']))
+  const budgets = budgetList ?? model.manifest.budgets
+  const dataset = await openDataset(values.data!, model.manifest.labels)
+  const items = evenlySpaced(dataset.items, limit)
+  const seeds = dataset.generated?.map((l) => l.seed).filter((s): s is number => s !== null) ?? []
+  const description =
+    dataset.kind === 'generated'
+      ? `generated surface-defect set${seeds.length > 0 ? `, seeds ${Math.min(...seeds)}..${Math.max(...seeds)}` : ''}`
+      : 'labelled folder <class>/<image>'
+  const command = `npm run eval -- ${process.argv.slice(2).map(quote).join(' ')}`
+
+  const bar = new SingleBar({
+    format: 'eval [{bar}] {value}/{total} {percentage}% | eta {eta}s',
+    stream: process.stderr,
+  })
+  bar.start(items.length * budgets.length * (values['compare-question'] ? 2 : 1), 0)
+  const passes = await runScaling({
+    model,
+    items,
+    dataset: { path: displayPath(dataset.dir), description },
+    budgets,
+    ...(values.question !== undefined ? { question: values.question } : {}),
+    compareQuestion: values['compare-question'],
+    command,
+    pool: { intraOpNumThreads: threads },
+    batchSize: batch,
+    onProgress: (done) => bar.update(done),
+  })
+  bar.stop()
+
+  for (const p of passes) printPass(p)
+  const plain = passes.find((p) => p.question === null)
+  const fused = passes.find((p) => p.question !== null)
+  if (plain && fused) printFusion(plain, fused)
+
+  if (values.out) {
+    const paths: string[] = []
+    for (const p of passes) {
+      const path =
+        passes.length > 1 && p.question !== null
+          ? values.out.replace(/(\.json)?$/, '.question.json')
+          : values.out
+      await mkdir(dirname(path), { recursive: true })
+      await writeFile(path, `${JSON.stringify(p.report, null, 2)}\n`)
+      paths.push(path)
+    }
+    process.stderr.write(`eval: wrote ${paths.join(', ')}\n`)
+  }
+  if (values['write-manifest']) {
+    const primary = plain ?? fused!
+    const metrics = Object.fromEntries(
+      primary.report.points.map((p) => [
+        String(p.budget),
+        {
+          accuracy: p.accuracy,
+          perClassRecall: Object.fromEntries(Object.entries(p.perClass).map(([c, v]) => [c, v.recall])),
+          ece: p.ece,
+          latencyMsPerImage: p.latencyMsPerImage,
+          batchSize: batch,
+          samples: items.length,
+        },
+      ]),
+    )
+    await writeManifestMetrics(model.dir, metrics, command)
+    process.stderr.write(
+      `eval: stored metrics for budgets ${budgets.join(', ')} in ${model.dir}/manifest.json\n`,
+    )
+  }
+})
