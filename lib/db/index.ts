@@ -5,6 +5,7 @@ export {
   type InspectionFilter,
   type InspectionRow,
   type InspectionWrite,
+  inspectionCursor,
   MAX_PAGE_SIZE,
   type ModelResultWrite,
   type Page,

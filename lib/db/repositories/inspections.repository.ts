@@ -224,8 +224,8 @@ export class InspectionsRepository {
     return {
       rows: pageRows,
       hasNextPage,
-      startCursor: first ? encodeCursor({ at: first.receivedAt, id: first.id }) : null,
-      endCursor: last ? encodeCursor({ at: last.receivedAt, id: last.id }) : null,
+      startCursor: first ? inspectionCursor(first) : null,
+      endCursor: last ? inspectionCursor(last) : null,
     }
   }
 
@@ -264,6 +264,11 @@ function filterConditions(filter: InspectionFilter): SQL[] {
   if (filter.from !== undefined) conditions.push(gte(inspections.receivedAt, filter.from))
   if (filter.to !== undefined) conditions.push(lt(inspections.receivedAt, filter.to))
   return conditions
+}
+
+/** The cursor that pages past `row` (what `endCursor` is for the last row of a page). */
+export function inspectionCursor(row: Pick<InspectionRow, 'receivedAt' | 'id'>): string {
+  return encodeCursor({ at: row.receivedAt, id: row.id })
 }
 
 export function assertUuid(id: string, parameter = 'id'): void {

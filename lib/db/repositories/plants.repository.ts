@@ -1,4 +1,4 @@
-import { asc, eq } from 'drizzle-orm'
+import { asc, eq, inArray } from 'drizzle-orm'
 import type { Database } from '../database.ts'
 import { plants } from '../schema.ts'
 
@@ -24,5 +24,13 @@ export class PlantsRepository {
   async get(id: string): Promise<PlantRow | undefined> {
     const [row] = await this.db.select().from(plants).where(eq(plants.id, id))
     return row
+  }
+
+  async getMany(ids: readonly string[]): Promise<PlantRow[]> {
+    if (ids.length === 0) return []
+    return this.db
+      .select()
+      .from(plants)
+      .where(inArray(plants.id, [...ids]))
   }
 }

@@ -1,4 +1,4 @@
-import { asc, eq, sql } from 'drizzle-orm'
+import { asc, eq, inArray, sql } from 'drizzle-orm'
 import type { Database } from '../database.ts'
 import { DbError } from '../errors.ts'
 import { sqlState } from '../internal/sql-state.ts'
@@ -63,5 +63,20 @@ export class ReviewsRepository {
       .from(reviews)
       .where(eq(reviews.inspectionId, inspectionId))
       .orderBy(asc(reviews.createdAt), asc(reviews.id))
+  }
+
+  /** Reviews of several inspections at once, oldest first per inspection; ids without reviews are absent. */
+  async listForMany(inspectionIds: readonly string[]): Promise<Map<string, ReviewRow[]>> {
+    for (const id of inspectionIds) assertUuid(id, 'inspectionId')
+    const byInspection = new Map<string, ReviewRow[]>()
+    if (inspectionIds.length === 0) return byInspection
+    const rows = await this.db
+      .select()
+      .from(reviews)
+      .where(inArray(reviews.inspectionId, [...inspectionIds]))
+      .orderBy(asc(reviews.createdAt), asc(reviews.id))
+    for (const row of rows)
+      byInspection.set(row.inspectionId, [...(byInspection.get(row.inspectionId) ?? []), row])
+    return byInspection
   }
 }

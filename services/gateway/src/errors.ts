@@ -1,0 +1,17 @@
+import { TokenlineError } from '../../../lib/errors/index.ts'
+
+export const gatewayErrorCodes = [
+  /** Request body or query string over GATEWAY_MAX_REQUEST_BYTES. */
+  'GATEWAY_REQUEST_TOO_LARGE',
+  /** A POST body that is not JSON. */
+  'GATEWAY_BODY_INVALID',
+  /** `first` above the maximum page size. */
+  'GATEWAY_PAGE_TOO_LARGE',
+  /** An argument the schema accepts but the gateway cannot (e.g. `first` ≤ 0, a bad DateTime). */
+  'GATEWAY_ARGUMENT_INVALID',
+  /** A scaling report or model manifest file that is not valid JSON or fails its schema. */
+  'GATEWAY_IMPORT_INVALID',
+] as const
+export type GatewayErrorCode = (typeof gatewayErrorCodes)[number]
+
+export class GatewayError extends TokenlineError<GatewayErrorCode> {}

@@ -1,0 +1,97 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { type ApolloServer, HeaderMap } from '@apollo/server'
+import type { Route } from '../../../../lib/http/index.ts'
+import type { GatewayContext } from './context.ts'
+import { extensionCodes } from './error-codes.ts'
+
+export type GraphqlRouteOptions = {
+  /** Largest POST body or GET query string accepted (bytes). */
+  maxRequestBytes: number
+  context: () => GatewayContext
+}
+
+/**
+ * `/graphql` on the service's own node:http server: Apollo's `executeHTTPGraphQLRequest` behind a
+ * size cap, so /healthz, /readyz and /metrics share the port without a web framework.
+ */
+export function graphqlRoute(apollo: ApolloServer<GatewayContext>, options: GraphqlRouteOptions): Route {
+  return async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://gateway')
+    if (url.pathname !== '/graphql') return false
+    const method = (req.method ?? 'GET').toUpperCase()
+    if (Buffer.byteLength(url.search) > options.maxRequestBytes) {
+      tooLarge(res, options.maxRequestBytes)
+      return true
+    }
+    let body: unknown
+    if (method === 'POST') {
+      const raw = await readBody(req, options.maxRequestBytes)
+      if (raw === undefined) {
+        tooLarge(res, options.maxRequestBytes)
+        return true
+      }
+      const type = req.headers['content-type'] ?? ''
+      if (type.startsWith('application/json') || type.startsWith('application/graphql-response+json')) {
+        try {
+          body = raw.length === 0 ? {} : JSON.parse(raw.toString('utf8'))
+        } catch (err) {
+          errorResponse(
+            res,
+            400,
+            extensionCodes.GATEWAY_BODY_INVALID,
+            `expected a JSON body: ${(err as Error).message}`,
+          )
+          return true
+        }
+      } else {
+        body = raw.toString('utf8')
+      }
+    }
+    const headers = new HeaderMap()
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value)
+    }
+    const response = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method, headers, search: url.search, body },
+      context: async () => options.context(),
+    })
+    for (const [name, value] of response.headers) res.setHeader(name, value)
+    res.statusCode = response.status ?? 200
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string)
+    } else {
+      for await (const chunk of response.body.asyncIterator) res.write(chunk)
+      res.end()
+    }
+    return true
+  }
+}
+
+/** The body, or undefined once it passes `limit` bytes (the rest is not read). */
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  const declared = Number(req.headers['content-length'])
+  if (Number.isFinite(declared) && declared > limit) return undefined
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length
+    if (size > limit) return undefined
+    chunks.push(chunk as Buffer)
+  }
+  return Buffer.concat(chunks)
+}
+
+function tooLarge(res: ServerResponse, limit: number): void {
+  res.setHeader('connection', 'close')
+  errorResponse(
+    res,
+    413,
+    extensionCodes.GATEWAY_REQUEST_TOO_LARGE,
+    `expected a GraphQL request of at most ${limit} bytes (GATEWAY_MAX_REQUEST_BYTES)`,
+  )
+}
+
+function errorResponse(res: ServerResponse, status: number, code: string, message: string): void {
+  res.writeHead(status, { 'content-type': 'application/json' })
+  res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }))
+}
