@@ -86,6 +86,11 @@ export class PartitionLog {
     return this.segments[this.segments.length - 1]!
   }
 
+  /** Base offsets of the segments, oldest first; the last one is the active segment. */
+  get segmentBaseOffsets(): number[] {
+    return this.segments.map((s) => s.baseOffset)
+  }
+
   get sizeBytes(): number {
     let n = 0
     for (const s of this.segments) n += s.size
