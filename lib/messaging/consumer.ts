@@ -53,6 +53,11 @@ export type SubscribeOptions<T> = {
   concurrency?: number
   /** A member that misses heartbeats this long (ms) is evicted; default 30000. */
   sessionTimeoutMs?: number
+  /**
+   * Longest a fetch waits on the broker for new records (ms); also bounds how long `close()`
+   * waits for the fetch in flight. Default 500 (Kafka's fetch.max.wait.ms).
+   */
+  maxWaitMs?: number
   /** Heartbeat period (ms); default 3000. */
   heartbeatIntervalMs?: number
   retry?: HandlerRetryOptions
@@ -87,6 +92,7 @@ export async function subscribe<T>(options: SubscribeOptions<T>): Promise<Subscr
     groupId: options.groupId,
     sessionTimeout: options.sessionTimeoutMs ?? 30_000,
     heartbeatInterval: options.heartbeatIntervalMs ?? 3000,
+    maxWaitTimeInMs: options.maxWaitMs ?? 500,
     allowAutoTopicCreation: false,
   })
   const stop = new AbortController()

@@ -1,0 +1,92 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { afterAll, describe, expect, it } from 'vitest'
+import { freePort } from '../../../scripts/internal/free-port.ts'
+import { httpPortVars, serviceNames } from '../../../scripts/internal/services.ts'
+
+const root = resolve(import.meta.dirname, '../../..')
+const present = serviceNames.filter((name) => existsSync(join(root, 'services', name, 'src', 'main.ts')))
+const dataDir = mkdtempSync(join(tmpdir(), 'tokenline-start-'))
+let child: ChildProcess | undefined
+
+afterAll(() => {
+  if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  rmSync(dataDir, { recursive: true, force: true })
+})
+
+describe('npm start', () => {
+  it.runIf(present.length > 0)(
+    'brings every existing service up, answers /healthz on each, and exits 0 on SIGTERM',
+    async () => {
+      const ports: Record<string, string> = {}
+      for (const name of ['BROKER_PORT', ...Object.values(httpPortVars)]) {
+        ports[name] = String(await freePort('127.0.0.1'))
+      }
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        ...ports,
+        TOKENLINE_DATA_DIR: dataDir,
+        LOG_LEVEL: 'info',
+      }
+      delete env.KAFKA_BROKERS
+      delete env.DATABASE_URL
+      const started = Date.now()
+      child = spawn('npm', ['start'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
+      let output = ''
+      child.stdout?.on('data', (chunk: Buffer) => {
+        output += chunk.toString()
+      })
+      child.stderr?.on('data', (chunk: Buffer) => {
+        output += chunk.toString()
+      })
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
+        child?.once('exit', (code, signal) => done({ code, signal }))
+      })
+
+      while (!output.includes('tokenline is up')) {
+        if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}:\n${output}`)
+        if (Date.now() - started > 60_000) throw new Error(`npm start was not up within 60 s:\n${output}`)
+        await sleep(200)
+      }
+
+      for (const name of present) {
+        const port = ports[httpPortVars[name]]
+        const res = await fetch(`http://127.0.0.1:${port}/healthz`)
+        expect(res.status, `${name} /healthz on port ${port}`).toBe(200)
+        expect(output).toMatch(new RegExp(`${name}\\s*\\|`))
+      }
+      for (const name of serviceNames.filter((n) => !present.includes(n))) {
+        expect(output).toContain(`${name}: not started: services/${name}/src/main.ts does not exist`)
+      }
+
+      child.kill('SIGTERM')
+      const exit = await exited
+      expect(exit, output).toEqual({ code: 0, signal: null })
+      for (const name of present) {
+        const port = ports[httpPortVars[name]]
+        await expect(
+          fetch(`http://127.0.0.1:${port}/healthz`),
+          `${name} still answers after shutdown`,
+        ).rejects.toThrow()
+      }
+    },
+  )
+
+  it('refuses a bad port with the variable, the value and the expectation, exit code 2', async () => {
+    const bad = spawn('npm', ['start'], {
+      cwd: root,
+      env: { ...process.env, GATEWAY_PORT: 'eighty', TOKENLINE_DATA_DIR: dataDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stderr = ''
+    bad.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+    })
+    const code = await new Promise<number | null>((done) => bad.once('exit', (c) => done(c)))
+    expect(code).toBe(2)
+    expect(stderr).toContain('GATEWAY_PORT: expected an integer port 0–65535; received "eighty"')
+  })
+})

@@ -1,0 +1,30 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createLogger } from '../../../../lib/log/index.ts'
+import { freePort as freePortOn } from '../../../../scripts/internal/free-port.ts'
+import { startBroker } from '../../../../services/broker/src/broker.ts'
+import { loadConfig } from '../../../../services/broker/src/config.ts'
+
+export type TestBroker = { brokers: string[]; close: () => Promise<void> }
+
+/** The embedded broker in this process, on `port` (0 = any free one), with its log in a fresh temp dir. */
+export async function startTestBroker(port = 0): Promise<TestBroker> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tokenline-messaging-'))
+  const config = {
+    ...loadConfig({ TOKENLINE_DATA_DIR: dataDir, BROKER_PORT: String(port), LOG_LEVEL: 'silent' }),
+    httpPort: null,
+  }
+  const broker = await startBroker(config, createLogger('broker', 'silent'))
+  return {
+    brokers: [broker.bootstrap],
+    close: async () => {
+      await broker.close()
+      rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+export function freePort(): Promise<number> {
+  return freePortOn('127.0.0.1')
+}

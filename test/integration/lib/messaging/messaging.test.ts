@@ -1,0 +1,354 @@
+import { randomUUID } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Kafka } from 'kafkajs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { TokenlineError } from '../../../../lib/errors/index.ts'
+import { createLogger } from '../../../../lib/log/index.ts'
+import {
+  createKafka,
+  type DlqV1,
+  dlqV1,
+  type EscalationV1,
+  ensureTopics,
+  escalationV1,
+  MessageProducer,
+  MessagingError,
+  platformTopics,
+  policyV1,
+  type Subscription,
+  subscribe,
+} from '../../../../lib/messaging/index.ts'
+import { escalation, policy } from '../../../unit/lib/messaging/contracts/fixtures.ts'
+import { freePort, startTestBroker, type TestBroker } from './embedded-broker.ts'
+
+const logger = createLogger('messaging-test', 'silent')
+let broker: TestBroker
+let kafka: Kafka
+let producer: MessageProducer
+
+beforeAll(async () => {
+  broker = await startTestBroker()
+  kafka = createKafka({ brokers: broker.brokers, clientId: 'messaging-test', logger })
+  const admin = kafka.admin()
+  await admin.connect()
+  await ensureTopics(admin, { logger })
+  await admin.disconnect()
+  producer = new MessageProducer(kafka, { logger, brokers: broker.brokers })
+  await producer.connect()
+})
+
+afterAll(async () => {
+  await producer?.disconnect()
+  await broker?.close()
+})
+
+/** Collects messages from `tokenline.dlq.v1` written for `groupId` about records keyed `key`. */
+async function deadLetters(groupId: string, key: string, count: number): Promise<DlqV1[]> {
+  const found: DlqV1[] = []
+  const reader = await subscribe({
+    kafka,
+    brokers: broker.brokers,
+    logger,
+    groupId: `dlq-reader-${randomUUID()}`,
+    contract: dlqV1,
+    deadLetter: producer,
+    handler: async (message) => {
+      if (message.consumerGroup === groupId && message.original.key === key) found.push(message)
+    },
+  })
+  try {
+    for (let i = 0; i < 100 && found.length < count; i++) await sleep(100)
+  } finally {
+    await reader.close()
+  }
+  return found
+}
+
+async function committedOffset(groupId: string, topic: string): Promise<Map<number, string>> {
+  const admin = kafka.admin()
+  await admin.connect()
+  try {
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] })
+    return new Map((offsets?.partitions ?? []).map((p) => [p.partition, p.offset]))
+  } finally {
+    await admin.disconnect()
+  }
+}
+
+async function until(condition: () => boolean, what: string, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await sleep(50)
+  }
+}
+
+describe('messaging adapter against the embedded broker over TCP', () => {
+  it('creates the platform topics once; a second bootstrap creates nothing', async () => {
+    const admin = kafka.admin()
+    await admin.connect()
+    try {
+      expect(await ensureTopics(admin, { logger })).toEqual([])
+      const metadata = await admin.fetchTopicMetadata({ topics: platformTopics.map((t) => t.topic) })
+      const partitions = Object.fromEntries(metadata.topics.map((t) => [t.name, t.partitions.length]))
+      expect(partitions).toEqual(Object.fromEntries(platformTopics.map((t) => [t.topic, t.partitions])))
+    } finally {
+      await admin.disconnect()
+    }
+  })
+
+  it('publishes an escalation with its image bytes and hands it to the group, then commits', async () => {
+    const groupId = `cloud-${randomUUID()}`
+    const lineId = `line-${randomUUID()}`
+    const sent = escalation({ inspectionId: randomUUID(), lineId })
+    const received: EscalationV1[] = []
+    let where: { partition: number; offset: string } | undefined
+    const subscription = await subscribe({
+      kafka,
+      brokers: broker.brokers,
+      logger,
+      groupId,
+      contract: escalationV1,
+      deadLetter: producer,
+      handler: async (message, context) => {
+        if (message.lineId !== lineId) return
+        received.push(message)
+        where = { partition: context.partition, offset: context.offset }
+        expect(context.key?.toString()).toBe(lineId)
+      },
+    })
+    try {
+      const ack = await producer.publish(escalationV1, lineId, sent)
+      await until(() => received.length === 1, 'the escalation')
+      expect(received[0]).toEqual({ ...sent, image: { ...sent.image, bytes: Buffer.from(sent.image.bytes) } })
+      expect(where?.partition).toBe(ack.partition)
+      await sleep(200)
+    } finally {
+      await subscription.close()
+    }
+    const committed = await committedOffset(groupId, escalationV1.topic)
+    expect(committed.get(where!.partition)).toBe((BigInt(where!.offset) + 1n).toString())
+  })
+
+  it('dead-letters a record that breaks the contract with its original bytes, commits it and goes on', async () => {
+    const groupId = `cloud-${randomUUID()}`
+    const key = `line-${randomUUID()}`
+    const junk = Buffer.from([0, 0, 0, 99, 1, 2, 3])
+    const raw = kafka.producer()
+    await raw.connect()
+    await raw.send({
+      topic: escalationV1.topic,
+      acks: -1,
+      messages: [{ key, value: junk, headers: { 'tokenline-schema': 'tokenline.escalation' } }],
+    })
+    await raw.disconnect()
+    const good = escalation({ inspectionId: randomUUID(), lineId: key })
+    await producer.publish(escalationV1, key, good)
+
+    const handled: string[] = []
+    const subscription = await subscribe({
+      kafka,
+      brokers: broker.brokers,
+      logger,
+      groupId,
+      contract: escalationV1,
+      deadLetter: producer,
+      handler: async (message) => {
+        if (message.lineId === key) handled.push(message.inspectionId)
+      },
+    })
+    try {
+      await until(() => handled.length === 1, 'the valid message after the invalid one')
+      expect(handled).toEqual([good.inspectionId])
+    } finally {
+      await subscription.close()
+    }
+    const [letter] = await deadLetters(groupId, key, 1)
+    expect(letter?.error.code).toBe('MESSAGING_MESSAGE_INVALID')
+    expect(letter?.error.retriable).toBe(false)
+    expect(letter?.error.attempts).toBe(0)
+    expect(letter?.original.topic).toBe(escalationV1.topic)
+    expect(letter?.original.key).toBe(key)
+    expect(Buffer.from(letter!.value)).toEqual(junk)
+  })
+
+  it('retries a retriable handler error with backoff, dead-letters a permanent one', async () => {
+    const groupId = `cloud-${randomUUID()}`
+    const lineId = `line-${randomUUID()}`
+    const flaky = escalation({ inspectionId: randomUUID(), lineId })
+    const broken = escalation({ inspectionId: randomUUID(), lineId })
+    await producer.publish(escalationV1, lineId, flaky)
+    await producer.publish(escalationV1, lineId, broken)
+    const attempts = new Map<string, number>()
+    const done: string[] = []
+    const subscription = await subscribe({
+      kafka,
+      brokers: broker.brokers,
+      logger,
+      groupId,
+      contract: escalationV1,
+      deadLetter: producer,
+      retry: { initialDelayMs: 20, maxDelayMs: 50 },
+      handler: async (message, context) => {
+        if (message.lineId !== lineId) return
+        attempts.set(message.inspectionId, context.attempt)
+        if (message.inspectionId === flaky.inspectionId && context.attempt < 3) {
+          throw new TokenlineError('TEST_DATABASE_BUSY', 'database busy', true)
+        }
+        if (message.inspectionId === broken.inspectionId) {
+          throw new TokenlineError('TEST_LABEL_UNKNOWN', 'label "x" is not in the model', false)
+        }
+        done.push(message.inspectionId)
+      },
+    })
+    try {
+      await until(() => attempts.has(broken.inspectionId), 'the second message')
+    } finally {
+      await subscription.close()
+    }
+    expect(done).toEqual([flaky.inspectionId])
+    expect(attempts.get(flaky.inspectionId)).toBe(3)
+    const [letter] = await deadLetters(groupId, lineId, 1)
+    expect(letter?.error).toEqual({
+      code: 'TEST_LABEL_UNKNOWN',
+      message: 'label "x" is not in the model',
+      retriable: false,
+      attempts: 1,
+    })
+    expect(escalationV1.decode(Buffer.from(letter!.value), letter!.original.headers).inspectionId).toBe(
+      broken.inspectionId,
+    )
+  })
+
+  it('close() cuts a retry short without committing, so the next member gets the message again', async () => {
+    const groupId = `cloud-${randomUUID()}`
+    const lineId = `line-${randomUUID()}`
+    const message = escalation({ inspectionId: randomUUID(), lineId })
+    await producer.publish(escalationV1, lineId, message)
+    let tries = 0
+    const first: Subscription = await subscribe({
+      kafka,
+      brokers: broker.brokers,
+      logger,
+      groupId,
+      contract: escalationV1,
+      deadLetter: producer,
+      retry: { initialDelayMs: 60_000 },
+      handler: async (m) => {
+        if (m.lineId !== lineId) return
+        tries++
+        throw new TokenlineError('TEST_DOWN', 'dependency down', true)
+      },
+    })
+    await until(() => tries === 1, 'the first attempt')
+    const closeStarted = Date.now()
+    await first.close()
+    expect(Date.now() - closeStarted).toBeLessThan(10_000)
+
+    const redelivered: string[] = []
+    const second = await subscribe({
+      kafka,
+      brokers: broker.brokers,
+      logger,
+      groupId,
+      contract: escalationV1,
+      deadLetter: producer,
+      handler: async (m) => {
+        if (m.lineId === lineId) redelivered.push(m.inspectionId)
+      },
+    })
+    try {
+      await until(() => redelivered.length === 1, 'redelivery to the next member')
+      expect(redelivered).toEqual([message.inspectionId])
+    } finally {
+      await second.close()
+    }
+  })
+
+  it('an idempotent producer publishes policies keyed by line id to the compacted topic', async () => {
+    const idempotent = new MessageProducer(kafka, { logger, brokers: broker.brokers, idempotent: true })
+    await idempotent.connect()
+    const lineId = `line-${randomUUID()}`
+    try {
+      const first = await idempotent.publish(policyV1, lineId, policy({ lineId, version: 1 }))
+      const second = await idempotent.publish(policyV1, lineId, policy({ lineId, version: 2 }))
+      expect(second.partition).toBe(first.partition)
+      expect(BigInt(second.offset)).toBeGreaterThan(BigInt(first.offset))
+    } finally {
+      await idempotent.disconnect()
+    }
+    const versions: number[] = []
+    const reader = await subscribe({
+      kafka,
+      brokers: broker.brokers,
+      logger,
+      groupId: `edge-${randomUUID()}`,
+      contract: policyV1,
+      deadLetter: producer,
+      handler: async (message) => {
+        if (message.lineId === lineId) versions.push(message.version)
+      },
+    })
+    try {
+      await until(() => versions.length === 2, 'both policy versions')
+      expect(versions).toEqual([1, 2])
+    } finally {
+      await reader.close()
+    }
+  })
+
+  it('refuses to publish a message that breaks its contract, before it reaches the broker', async () => {
+    const bad = escalation({ policyVersion: -1 })
+    await expect(producer.publish(escalationV1, 'line-a', bad)).rejects.toMatchObject({
+      code: 'MESSAGING_MESSAGE_INVALID',
+      retriable: false,
+    })
+  })
+
+  it('waits for a broker that comes up late', async () => {
+    const late = await freePort()
+    const lateKafka = createKafka({
+      brokers: [`127.0.0.1:${late}`],
+      clientId: 'late',
+      logger,
+      connectionTimeoutMs: 500,
+    })
+    const lateProducer = new MessageProducer(lateKafka, {
+      logger,
+      brokers: [`127.0.0.1:${late}`],
+      connectRetry: { attempts: 20, initialDelayMs: 200, maxDelayMs: 500 },
+    })
+    const connecting = lateProducer.connect()
+    await sleep(1500)
+    const lateBroker = await startTestBroker(late)
+    try {
+      await connecting
+      expect(lateProducer.isConnected).toBe(true)
+      await lateProducer.disconnect()
+    } finally {
+      await lateBroker.close()
+    }
+  })
+
+  it('gives up on a broker that never answers with a typed retriable error', async () => {
+    const nobody = await freePort()
+    const lonely = createKafka({
+      brokers: [`127.0.0.1:${nobody}`],
+      clientId: 'lonely',
+      logger,
+      connectionTimeoutMs: 200,
+    })
+    const lonelyProducer = new MessageProducer(lonely, {
+      logger,
+      brokers: [`127.0.0.1:${nobody}`],
+      connectRetry: { attempts: 2, initialDelayMs: 50, maxDelayMs: 50 },
+    })
+    const err = await lonelyProducer.connect().then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(err).toBeInstanceOf(MessagingError)
+    expect(err).toMatchObject({ code: 'MESSAGING_BROKER_UNREACHABLE', retriable: true })
+    expect((err as Error).message).toContain(`127.0.0.1:${nobody}`)
+  })
+})
