@@ -21,5 +21,6 @@ export {
   messagingErrorCodes,
 } from './errors.ts'
 export { type ConnectRetryOptions, connectWithRetry, createKafka, type KafkaOptions } from './kafka.ts'
+export { type Messaging, type OpenMessagingOptions, openMessaging } from './messaging.ts'
 export { MessageProducer, type ProducerOptions } from './producer.ts'
 export { type EnsureTopicsOptions, ensureTopics, platformTopics, type TopicSpec } from './topics.ts'

@@ -13,12 +13,14 @@ import {
   escalationV1,
   MessageProducer,
   MessagingError,
+  openMessaging,
   platformTopics,
   policyV1,
   type Subscription,
   subscribe,
+  verdictV1,
 } from '../../../../lib/messaging/index.ts'
-import { escalation, policy } from '../../../unit/lib/messaging/contracts/fixtures.ts'
+import { escalation, policy, verdict } from '../../../unit/lib/messaging/contracts/fixtures.ts'
 import { freePort, startTestBroker, type TestBroker } from './embedded-broker.ts'
 
 const logger = createLogger('messaging-test', 'silent')
@@ -350,5 +352,37 @@ describe('messaging adapter against the embedded broker over TCP', () => {
     expect(err).toBeInstanceOf(MessagingError)
     expect(err).toMatchObject({ code: 'MESSAGING_BROKER_UNREACHABLE', retriable: true })
     expect((err as Error).message).toContain(`127.0.0.1:${nobody}`)
+  })
+})
+
+describe('openMessaging', () => {
+  it('bootstraps topics on a fresh broker, connects, subscribes, reports ready and closes', async () => {
+    const fresh = await startTestBroker()
+    try {
+      const messaging = await openMessaging({ brokers: fresh.brokers, clientId: 'gateway-test', logger })
+      const got: string[] = []
+      const subscription = await messaging.subscribe({
+        groupId: 'tokenline-gateway',
+        contract: verdictV1,
+        handler: async (message) => {
+          got.push(message.inspectionId)
+        },
+      })
+      await subscription.joined
+      expect(messaging.isReady()).toBe(true)
+      const sent = verdict({ inspectionId: randomUUID() })
+      await messaging.producer.publish(verdictV1, sent.lineId, sent)
+      await until(() => got.length === 1, 'the verdict')
+      expect(got).toEqual([sent.inspectionId])
+      await messaging.close()
+      expect(messaging.isReady()).toBe(false)
+      const admin = messaging.kafka.admin()
+      await admin.connect()
+      const topics = await admin.listTopics()
+      await admin.disconnect()
+      expect(topics.sort()).toEqual(platformTopics.map((t) => t.topic).sort())
+    } finally {
+      await fresh.close()
+    }
   })
 })

@@ -1,0 +1,91 @@
+import type { Kafka } from 'kafkajs'
+import type { Logger } from '../log/index.ts'
+import { type SubscribeOptions, type Subscription, subscribe } from './consumer.ts'
+import { type ConnectRetryOptions, connectWithRetry, createKafka } from './kafka.ts'
+import { MessageProducer } from './producer.ts'
+import { ensureTopics, type TopicSpec } from './topics.ts'
+
+export type OpenMessagingOptions = {
+  /** `host:port` seed brokers (KAFKA_BROKERS). */
+  brokers: string[]
+  /** e.g. `tokenline-cloud`. */
+  clientId: string
+  logger: Logger
+  /** Create the platform topics when missing (idempotent); default true. */
+  bootstrapTopics?: boolean
+  /** Topics to bootstrap; default all platform topics. */
+  topics?: readonly TopicSpec[]
+  /** Replication factor for topics it creates; default 1 (embedded broker). */
+  replicationFactor?: number
+  /** Idempotent producer; default false. */
+  idempotent?: boolean
+  connectRetry?: ConnectRetryOptions
+}
+
+type ServiceSubscribeOptions<T> = Omit<
+  SubscribeOptions<T>,
+  'kafka' | 'deadLetter' | 'brokers' | 'logger' | 'connectRetry'
+>
+
+/** What a service holds: one client, one producer (also used for dead letters), its subscriptions. */
+export type Messaging = {
+  kafka: Kafka
+  producer: MessageProducer
+  /** Joins a consumer group on a contract's topic; dead letters go through `producer`. */
+  subscribe<T>(options: ServiceSubscribeOptions<T>): Promise<Subscription>
+  /** Producer connected and every subscription in its group: for `/readyz`. */
+  isReady(): boolean
+  /** Closes subscriptions (each finishes its message in hand), then the producer. */
+  close(): Promise<void>
+}
+
+/**
+ * Connects a service to Kafka: retries while the broker comes up (then `MESSAGING_BROKER_UNREACHABLE`),
+ * bootstraps the topics and connects the producer.
+ */
+export async function openMessaging(options: OpenMessagingOptions): Promise<Messaging> {
+  const { brokers, logger } = options
+  const kafka = createKafka({ brokers, clientId: options.clientId, logger })
+  if (options.bootstrapTopics ?? true) {
+    const admin = kafka.admin()
+    await connectWithRetry('admin', () => admin.connect(), { brokers, logger, retry: options.connectRetry })
+    try {
+      await ensureTopics(admin, {
+        topics: options.topics,
+        replicationFactor: options.replicationFactor,
+        logger,
+      })
+    } finally {
+      await admin.disconnect()
+    }
+  }
+  const producer = new MessageProducer(kafka, {
+    logger,
+    brokers,
+    idempotent: options.idempotent,
+    connectRetry: options.connectRetry,
+  })
+  await producer.connect()
+  const subscriptions: Subscription[] = []
+  return {
+    kafka,
+    producer,
+    async subscribe(subscribeOptions) {
+      const subscription = await subscribe({
+        ...subscribeOptions,
+        kafka,
+        brokers,
+        logger,
+        deadLetter: producer,
+        connectRetry: options.connectRetry,
+      })
+      subscriptions.push(subscription)
+      return subscription
+    },
+    isReady: () => producer.isConnected && subscriptions.every((s) => s.isReady()),
+    async close() {
+      await Promise.all(subscriptions.map((s) => s.close()))
+      await producer.disconnect()
+    },
+  }
+}
