@@ -70,6 +70,7 @@ runMain('start', async () => {
     log.warn(`no embedded broker and KAFKA_BROKERS is unset: services will look for Kafka at ${kafkaBrokers}`)
   }
   for (const service of plan) {
+    if (stopping) return
     if (service.skipped) {
       log.info({ service: service.name }, `${service.name}: not started: ${service.skipped}`)
       continue
@@ -90,6 +91,8 @@ runMain('start', async () => {
       const ms = await child.waitReady(`http://${probeHost}:${port}/readyz`, config.START_READY_TIMEOUT_MS)
       log.info({ ms: Math.round(ms) }, `${service.name} is ready`)
     } catch (err) {
+      if (stopping) return
+      stopping = true
       await lifecycle.close().catch(() => undefined)
       throw err
     }

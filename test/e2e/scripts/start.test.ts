@@ -75,6 +75,34 @@ describe('npm start', () => {
     },
   )
 
+  it.runIf(present.includes('broker') && present.includes('gateway'))(
+    'stops what it started and exits 1 naming the service that died at start, with its reason',
+    async () => {
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        TOKENLINE_DATA_DIR: dataDir,
+        GATEWAY_MAX_PAGE_SIZE: '5000',
+      }
+      for (const name of ['BROKER_PORT', ...Object.values(httpPortVars)]) env[name] = '0'
+      delete env.KAFKA_BROKERS
+      const failing = spawn('npm', ['start'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
+      let output = ''
+      failing.stdout?.on('data', (chunk: Buffer) => {
+        output += chunk.toString()
+      })
+      failing.stderr?.on('data', (chunk: Buffer) => {
+        output += chunk.toString()
+      })
+      const code = await new Promise<number | null>((done) => failing.once('exit', (c) => done(c)))
+      expect(code, output).toBe(1)
+      expect(output).toContain(
+        'start: failed to start: START_SERVICE_EXITED: gateway exited with code 2 before it was ready',
+      )
+      expect(output).toContain('GATEWAY_MAX_PAGE_SIZE: expected at most 1000 items')
+      expect(output).toMatch(/broker\s*\|.*shutting down/)
+    },
+  )
+
   it('refuses a bad port with the variable, the value and the expectation, exit code 2', async () => {
     const bad = spawn('npm', ['start'], {
       cwd: root,
