@@ -1,5 +1,4 @@
-import { unwrapResolverError } from '@apollo/server/errors'
-import { GraphQLError, type GraphQLFormattedError } from 'graphql'
+import type { GraphQLFormattedError } from 'graphql'
 import type { DbErrorCode } from '../../../../lib/db/index.ts'
 import { isTokenlineError } from '../../../../lib/errors/index.ts'
 import type { Logger } from '../../../../lib/log/index.ts'
@@ -39,7 +38,7 @@ const unavailableCodes = new Set([
 /** Apollo `formatError`: maps codes, adds `retriable`, hides internals. */
 export function formatErrorWith(log: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error)
+    const original = (error as { originalError?: unknown }).originalError ?? error
     if (isTokenlineError(original) && original.code in extensionCodes) {
       return {
         ...formatted,
@@ -50,16 +49,19 @@ export function formatErrorWith(log: Logger) {
         },
       }
     }
-    if (original instanceof GraphQLError || !(error instanceof GraphQLError) || !error.path) return formatted
+    // Request-level errors (parse, validation, variables) have no path; resolvers that threw a
+    // GraphQLError with a code chose it themselves. Both pass as Apollo formatted them.
+    const code = formatted.extensions?.code
+    if (!formatted.path || (code !== undefined && code !== 'INTERNAL_SERVER_ERROR')) return formatted
     if (causeCodes(original).some((code) => unavailableCodes.has(code))) {
-      log.warn({ err: original, path: error.path }, 'database unavailable during a query')
+      log.warn({ err: original, path: formatted.path }, 'database unavailable during a query')
       return {
         message: 'the database is not reachable',
         path: formatted.path,
         extensions: { code: 'SERVICE_UNAVAILABLE', retriable: true },
       }
     }
-    log.error({ err: original, path: error.path }, 'resolver failed')
+    log.error({ err: original, path: formatted.path }, 'resolver failed')
     return {
       message: 'internal error',
       path: formatted.path,

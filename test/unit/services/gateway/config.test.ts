@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError } from '../../../../lib/config/index.ts'
+import { loadConfig } from '../../../../services/gateway/src/config.ts'
+
+describe('gateway loadConfig', () => {
+  it('defaults to 127.0.0.1:4000 with embedded PGlite under ./data', () => {
+    expect(loadConfig({})).toEqual({
+      host: '127.0.0.1',
+      port: 4000,
+      logLevel: 'info',
+      dataDir: './data',
+      databaseUrl: undefined,
+      kafkaBrokers: undefined,
+      modelsDir: './models',
+      maxRequestBytes: 65_536,
+      maxPageSize: 100,
+      databaseConnectAttempts: 10,
+    })
+  })
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      GATEWAY_PORT: '0',
+      TOKENLINE_BIND_HOST: '0.0.0.0',
+      DATABASE_URL: 'postgresql://u@db:5432/tokenline',
+      KAFKA_BROKERS: 'k1:9092, k2:9092',
+      TOKENLINE_DATA_DIR: '/var/lib/tokenline',
+      TOKENLINE_MODELS_DIR: '/srv/models',
+      GATEWAY_MAX_REQUEST_BYTES: '1024',
+      GATEWAY_MAX_PAGE_SIZE: '500',
+      DATABASE_CONNECT_ATTEMPTS: '3',
+      LOG_LEVEL: 'debug',
+    })
+    expect(config).toMatchObject({
+      port: 0,
+      host: '0.0.0.0',
+      databaseUrl: 'postgresql://u@db:5432/tokenline',
+      kafkaBrokers: ['k1:9092', 'k2:9092'],
+      modelsDir: '/srv/models',
+      maxRequestBytes: 1024,
+      maxPageSize: 500,
+      databaseConnectAttempts: 3,
+      logLevel: 'debug',
+    })
+  })
+
+  it('lists every problem at once, naming the variable and the bad value', () => {
+    let error: unknown
+    try {
+      loadConfig({
+        GATEWAY_PORT: '70000',
+        DATABASE_URL: 'mysql://db/x',
+        GATEWAY_MAX_PAGE_SIZE: '5000',
+        GATEWAY_MAX_REQUEST_BYTES: '-1',
+        LOG_LEVEL: 'loud',
+      })
+    } catch (err) {
+      error = err
+    }
+    expect(error).toBeInstanceOf(ConfigError)
+    const problems = (error as ConfigError).problems
+    expect(problems).toHaveLength(5)
+    for (const [name, value] of [
+      ['GATEWAY_PORT', '70000'],
+      ['DATABASE_URL', 'mysql://db/x'],
+      ['GATEWAY_MAX_PAGE_SIZE', '5000'],
+      ['GATEWAY_MAX_REQUEST_BYTES', '-1'],
+      ['LOG_LEVEL', 'loud'],
+    ]) {
+      expect(problems.find((p) => p.startsWith(`${name}:`))).toContain(JSON.stringify(value))
+    }
+  })
+})
