@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import sharp from 'sharp'
 import { createBuffers, generateSample } from './generate.ts'
 import { labelsFile, type SampleLabel } from './labels.ts'
+import { encodeGreyPng } from './png-grey.ts'
 
 export type WriteDatasetOptions = {
   out: string
@@ -18,8 +19,8 @@ export type WriteDatasetOptions = {
 
 /**
  * Writes `<out>/images/<id>.png`, `<out>/masks/<id>.png` (255 = defect) and `<out>/labels.jsonl`
- * (lines in seed order). Generation is synchronous on this thread; PNG encoding and file writes
- * overlap with it.
+ * (lines in seed order). Generation and mask encoding are synchronous on this thread; image PNG
+ * encoding (sharp's pool) and file writes overlap with it.
  */
 export async function writeDataset(
   options: WriteDatasetOptions,
@@ -37,6 +38,7 @@ export async function writeDataset(
     sharp(data, { raw: { width: size, height: size, channels: 1 } })
       .png({ compressionLevel: 3, adaptiveFiltering: false, palette: false })
       .toBuffer()
+  const emptyMask = encodeGreyPng(size, size, new Uint8Array(size * size))
   for (let i = 0; i < options.count; i++) {
     const sample = generateSample(options.seed + i, size, buffers)
     const file = `images/${sample.label.id}.png`
@@ -58,7 +60,8 @@ export async function writeDataset(
       height: label.height,
     })
     const job = (async () => {
-      const [img, msk] = await Promise.all([png(sample.pixels), png(sample.mask)])
+      const msk = sample.label.area === 0 ? emptyMask : encodeGreyPng(size, size, sample.mask)
+      const img = await png(sample.pixels)
       await Promise.all([writeFile(join(options.out, file), img), writeFile(join(options.out, mask), msk)])
       done++
       options.onProgress?.(done)
