@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { Consumer, IHeaders, Kafka, KafkaMessage } from 'kafkajs'
+import type { Consumer, ConsumerRunConfig, IHeaders, Kafka, KafkaMessage } from 'kafkajs'
 import type { Logger } from '../log/index.ts'
 import type { MessageContract } from './contracts/contract.ts'
 import { headerText } from './contracts/contract.ts'
@@ -36,12 +36,11 @@ export type HandlerRetryOptions = {
   maxAttempts?: number
 }
 
-export type SubscribeOptions<T> = {
+type ConsumerOptions<T> = {
   kafka: Kafka
   /** Consumer group; instances with the same id share the topic's partitions. */
   groupId: string
   contract: MessageContract<T>
-  handler: MessageHandler<T>
   /** Producer used to write to `tokenline.dlq.v1`. */
   deadLetter: MessageProducer
   logger: Logger
@@ -62,6 +61,26 @@ export type SubscribeOptions<T> = {
   heartbeatIntervalMs?: number
   retry?: HandlerRetryOptions
   connectRetry?: ConnectRetryOptions
+}
+
+export type SubscribeOptions<T> = ConsumerOptions<T> & { handler: MessageHandler<T> }
+
+export type BatchItem<T> = { message: T; context: MessageContext }
+
+/**
+ * Handles up to `maxBatch` decoded messages of one partition at once. Throwing fails the whole
+ * batch (retriable: retried; otherwise every item is dead-lettered); `failed` names single items
+ * to dead-letter while the rest count as done.
+ */
+export type BatchHandler<T> = (
+  items: BatchItem<T>[],
+  attempt: number,
+) => Promise<{ failed?: { index: number; error: unknown }[] } | undefined>
+
+export type SubscribeBatchesOptions<T> = ConsumerOptions<T> & {
+  handleBatch: BatchHandler<T>
+  /** Most messages per call of `handleBatch`; default 32. */
+  maxBatch?: number
 }
 
 export type Subscription = {
@@ -87,6 +106,97 @@ type Outcome =
  * are idempotent on the message's id).
  */
 export async function subscribe<T>(options: SubscribeOptions<T>): Promise<Subscription> {
+  return startConsumer(options, (consumer, stop, log) => ({
+    eachMessage: async ({ topic, partition, message, heartbeat }) => {
+      if (stop.aborted) return
+      const record = { topic, partition, message }
+      let decoded: T
+      try {
+        decoded = options.contract.decode(message.value, message.headers)
+      } catch (err) {
+        await deadLetter(options, record, err, 0, log)
+        await commit(consumer, topic, partition, message.offset)
+        return
+      }
+      const outcome = await withHandlerRetry(
+        options.retry,
+        (attempt) => options.handler(decoded, contextOf(record, attempt)),
+        { stop, heartbeat, log, where: { partition, offset: message.offset } },
+      )
+      if (outcome.kind === 'stopped') return
+      if (outcome.kind === 'dead-letter')
+        await deadLetter(options, record, outcome.err, outcome.attempts, log)
+      await commit(consumer, topic, partition, message.offset)
+    },
+  }))
+}
+
+/**
+ * Like `subscribe`, but hands the handler up to `maxBatch` messages of one partition at once
+ * (for micro-batched inference). Invalid messages are dead-lettered before the handler sees the
+ * batch; the batch's last offset is committed after the handler succeeds.
+ */
+export async function subscribeBatches<T>(options: SubscribeBatchesOptions<T>): Promise<Subscription> {
+  const maxBatch = options.maxBatch ?? 32
+  return startConsumer(options, (consumer, stop, log) => ({
+    eachBatchAutoResolve: false,
+    eachBatch: async ({ batch, heartbeat, resolveOffset, isRunning, isStale }) => {
+      const { topic, partition } = batch
+      for (let i = 0; i < batch.messages.length; i += maxBatch) {
+        if (stop.aborted || !isRunning() || isStale()) return
+        const chunk = batch.messages.slice(i, i + maxBatch)
+        const items: { message: T; record: RawRecord }[] = []
+        for (const message of chunk) {
+          const record = { topic, partition, message }
+          try {
+            items.push({ message: options.contract.decode(message.value, message.headers), record })
+          } catch (err) {
+            await deadLetter(options, record, err, 0, log)
+          }
+        }
+        if (items.length > 0) {
+          let failed: { index: number; error: unknown }[] = []
+          const outcome = await withHandlerRetry(
+            options.retry,
+            async (attempt) => {
+              const result = await options.handleBatch(
+                items.map((item) => ({ message: item.message, context: contextOf(item.record, attempt) })),
+                attempt,
+              )
+              failed = result?.failed ?? []
+            },
+            { stop, heartbeat, log, where: { partition, offset: chunk[0]!.offset } },
+          )
+          if (outcome.kind === 'stopped') return
+          if (outcome.kind === 'dead-letter') {
+            for (const item of items)
+              await deadLetter(options, item.record, outcome.err, outcome.attempts, log)
+          } else {
+            for (const { index, error } of failed) {
+              const item = items[index]
+              if (item) await deadLetter(options, item.record, error, 1, log)
+            }
+          }
+        }
+        const last = chunk[chunk.length - 1]!
+        resolveOffset(last.offset)
+        await commit(consumer, topic, partition, last.offset)
+        await heartbeat()
+      }
+    },
+  }))
+}
+
+type RawRecord = { topic: string; partition: number; message: KafkaMessage }
+
+async function startConsumer<T>(
+  options: ConsumerOptions<T>,
+  handlers: (
+    consumer: Consumer,
+    stop: AbortSignal,
+    log: Logger,
+  ) => Omit<ConsumerRunConfig, 'autoCommit' | 'partitionsConsumedConcurrently'>,
+): Promise<Subscription> {
   const log = options.logger.child({ topic: options.contract.topic, groupId: options.groupId })
   const consumer: Consumer = options.kafka.consumer({
     groupId: options.groupId,
@@ -123,24 +233,7 @@ export async function subscribe<T>(options: SubscribeOptions<T>): Promise<Subscr
   await consumer.run({
     autoCommit: false,
     partitionsConsumedConcurrently: options.concurrency ?? 1,
-    eachMessage: async ({ topic, partition, message, heartbeat }) => {
-      if (stop.signal.aborted) return
-      const outcome = await handleOne(options, { topic, partition, message, heartbeat }, stop.signal, log)
-      if (outcome.kind === 'stopped') return
-      if (outcome.kind === 'dead-letter') {
-        await deadLetter(options, topic, partition, message, outcome.err, outcome.attempts)
-        log.warn(
-          {
-            partition,
-            offset: message.offset,
-            code: errorCodeOf(outcome.err),
-            err: (outcome.err as Error).message,
-          },
-          'message dead-lettered',
-        )
-      }
-      await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }])
-    },
+    ...handlers(consumer, stop.signal, log),
   })
 
   let closing: Promise<void> | undefined
@@ -158,66 +251,61 @@ export async function subscribe<T>(options: SubscribeOptions<T>): Promise<Subscr
   }
 }
 
-async function handleOne<T>(
-  options: SubscribeOptions<T>,
-  record: { topic: string; partition: number; message: KafkaMessage; heartbeat: () => Promise<void> },
-  signal: AbortSignal,
-  log: Logger,
-): Promise<Outcome> {
-  const { topic, partition, message } = record
-  let decoded: T
-  try {
-    decoded = options.contract.decode(message.value, message.headers)
-  } catch (err) {
-    return { kind: 'dead-letter', err, attempts: 0 }
+function commit(consumer: Consumer, topic: string, partition: number, offset: string): Promise<void> {
+  return consumer.commitOffsets([{ topic, partition, offset: (BigInt(offset) + 1n).toString() }])
+}
+
+function contextOf(record: RawRecord, attempt: number): MessageContext {
+  const { message } = record
+  return {
+    topic: record.topic,
+    partition: record.partition,
+    offset: message.offset,
+    key: message.key,
+    timestamp: message.timestamp,
+    headers: message.headers ?? {},
+    attempt,
   }
-  const maxAttempts = options.retry?.maxAttempts ?? Number.POSITIVE_INFINITY
-  let delay = options.retry?.initialDelayMs ?? 200
-  const maxDelay = options.retry?.maxDelayMs ?? 10_000
+}
+
+/** Runs `attempt(n)` until it succeeds, retrying retriable errors with backoff and heartbeats. */
+async function withHandlerRetry(
+  retry: HandlerRetryOptions | undefined,
+  run: (attempt: number) => Promise<void>,
+  context: { stop: AbortSignal; heartbeat: () => Promise<void>; log: Logger; where: Record<string, unknown> },
+): Promise<Outcome> {
+  const maxAttempts = retry?.maxAttempts ?? Number.POSITIVE_INFINITY
+  let delay = retry?.initialDelayMs ?? 200
+  const maxDelay = retry?.maxDelayMs ?? 10_000
   for (let attempt = 1; ; attempt++) {
     try {
-      await options.handler(decoded, {
-        topic,
-        partition,
-        offset: message.offset,
-        key: message.key,
-        timestamp: message.timestamp,
-        headers: message.headers ?? {},
-        attempt,
-      })
+      await run(attempt)
       return { kind: 'done' }
     } catch (err) {
       if (!isRetriable(err) || attempt >= maxAttempts) return { kind: 'dead-letter', err, attempts: attempt }
-      log.warn(
-        {
-          partition,
-          offset: message.offset,
-          attempt,
-          delayMs: delay,
-          code: errorCodeOf(err),
-          err: (err as Error).message,
-        },
+      context.log.warn(
+        { ...context.where, attempt, delayMs: delay, code: errorCodeOf(err), err: (err as Error).message },
         'handler failed with a retriable error; retrying',
       )
       try {
-        await sleep(delay, undefined, { signal })
+        await sleep(delay, undefined, { signal: context.stop })
       } catch {
         return { kind: 'stopped' }
       }
-      await record.heartbeat()
+      await context.heartbeat()
       delay = Math.min(delay * 2, maxDelay)
     }
   }
 }
 
 async function deadLetter<T>(
-  options: SubscribeOptions<T>,
-  topic: string,
-  partition: number,
-  message: KafkaMessage,
+  options: ConsumerOptions<T>,
+  record: RawRecord,
   err: unknown,
   attempts: number,
+  log: Logger,
 ): Promise<void> {
+  const { topic, partition, message } = record
   const headers: Record<string, string> = {}
   for (const name of Object.keys(message.headers ?? {})) {
     const text = headerText(message.headers, name)
@@ -243,4 +331,13 @@ async function deadLetter<T>(
     deadLetteredAt: new Date().toISOString(),
     value: message.value ?? Buffer.alloc(0),
   })
+  log.warn(
+    {
+      partition,
+      offset: message.offset,
+      code: errorCodeOf(err),
+      err: err instanceof Error ? err.message : String(err),
+    },
+    'message dead-lettered',
+  )
 }

@@ -5,12 +5,16 @@
  */
 
 export {
+  type BatchHandler,
+  type BatchItem,
   type HandlerRetryOptions,
   type MessageContext,
   type MessageHandler,
+  type SubscribeBatchesOptions,
   type SubscribeOptions,
   type Subscription,
   subscribe,
+  subscribeBatches,
 } from './consumer.ts'
 export * from './contracts/index.ts'
 export {

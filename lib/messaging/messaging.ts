@@ -1,6 +1,12 @@
 import type { Kafka } from 'kafkajs'
 import type { Logger } from '../log/index.ts'
-import { type SubscribeOptions, type Subscription, subscribe } from './consumer.ts'
+import {
+  type SubscribeBatchesOptions,
+  type SubscribeOptions,
+  type Subscription,
+  subscribe,
+  subscribeBatches,
+} from './consumer.ts'
 import { type ConnectRetryOptions, connectWithRetry, createKafka } from './kafka.ts'
 import { MessageProducer } from './producer.ts'
 import { ensureTopics, type TopicSpec } from './topics.ts'
@@ -22,10 +28,9 @@ export type OpenMessagingOptions = {
   connectRetry?: ConnectRetryOptions
 }
 
-type ServiceSubscribeOptions<T> = Omit<
-  SubscribeOptions<T>,
-  'kafka' | 'deadLetter' | 'brokers' | 'logger' | 'connectRetry'
->
+type Provided = 'kafka' | 'deadLetter' | 'brokers' | 'logger' | 'connectRetry'
+type ServiceSubscribeOptions<T> = Omit<SubscribeOptions<T>, Provided>
+type ServiceSubscribeBatchesOptions<T> = Omit<SubscribeBatchesOptions<T>, Provided>
 
 /** What a service holds: one client, one producer (also used for dead letters), its subscriptions. */
 export type Messaging = {
@@ -33,6 +38,8 @@ export type Messaging = {
   producer: MessageProducer
   /** Joins a consumer group on a contract's topic; dead letters go through `producer`. */
   subscribe<T>(options: ServiceSubscribeOptions<T>): Promise<Subscription>
+  /** The same, handing the handler up to `maxBatch` messages of one partition at a time. */
+  subscribeBatches<T>(options: ServiceSubscribeBatchesOptions<T>): Promise<Subscription>
   /** Producer connected and every subscription in its group: for `/readyz`. */
   isReady(): boolean
   /** Closes subscriptions (each finishes its message in hand), then the producer. */
@@ -67,18 +74,17 @@ export async function openMessaging(options: OpenMessagingOptions): Promise<Mess
   })
   await producer.connect()
   const subscriptions: Subscription[] = []
+  const provided = { kafka, brokers, logger, deadLetter: producer, connectRetry: options.connectRetry }
   return {
     kafka,
     producer,
     async subscribe(subscribeOptions) {
-      const subscription = await subscribe({
-        ...subscribeOptions,
-        kafka,
-        brokers,
-        logger,
-        deadLetter: producer,
-        connectRetry: options.connectRetry,
-      })
+      const subscription = await subscribe({ ...subscribeOptions, ...provided })
+      subscriptions.push(subscription)
+      return subscription
+    },
+    async subscribeBatches(subscribeOptions) {
+      const subscription = await subscribeBatches({ ...subscribeOptions, ...provided })
       subscriptions.push(subscription)
       return subscription
     },

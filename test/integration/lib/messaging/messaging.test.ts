@@ -18,6 +18,7 @@ import {
   policyV1,
   type Subscription,
   subscribe,
+  subscribeBatches,
   verdictV1,
 } from '../../../../lib/messaging/index.ts'
 import { escalation, policy, verdict } from '../../../unit/lib/messaging/contracts/fixtures.ts'
@@ -265,6 +266,53 @@ describe('messaging adapter against the embedded broker over TCP', () => {
     } finally {
       await second.close()
     }
+  })
+
+  it('hands micro-batches of one partition in order, dead-letters the items the handler names, commits the last', async () => {
+    const groupId = `cloud-${randomUUID()}`
+    const lineId = `line-${randomUUID()}`
+    const sent = Array.from({ length: 7 }, () => escalation({ inspectionId: randomUUID(), lineId }))
+    for (const message of sent) await producer.publish(escalationV1, lineId, message)
+    const seen: string[] = []
+    const sizes: number[] = []
+    let lastOffset = '-1'
+    let partition = -1
+    const subscription = await subscribeBatches({
+      kafka,
+      brokers: broker.brokers,
+      logger,
+      groupId,
+      contract: escalationV1,
+      deadLetter: producer,
+      maxBatch: 3,
+      handleBatch: async (items) => {
+        const mine = items.filter((item) => item.message.lineId === lineId)
+        if (mine.length === 0) return undefined
+        sizes.push(items.length)
+        seen.push(...mine.map((item) => item.message.inspectionId))
+        lastOffset = mine[mine.length - 1]!.context.offset
+        partition = mine[0]!.context.partition
+        const bad = items.findIndex((item) => item.message.inspectionId === sent[4]!.inspectionId)
+        return bad >= 0
+          ? { failed: [{ index: bad, error: new TokenlineError('TEST_BAD_IMAGE', 'undecodable', false) }] }
+          : undefined
+      },
+    })
+    try {
+      await until(() => seen.length === sent.length, 'all seven escalations')
+      await sleep(300)
+    } finally {
+      await subscription.close()
+    }
+    expect(seen).toEqual(sent.map((m) => m.inspectionId))
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(3)
+    const committed = await committedOffset(groupId, escalationV1.topic)
+    expect(committed.get(partition)).toBe((BigInt(lastOffset) + 1n).toString())
+    const [letter] = await deadLetters(groupId, lineId, 1)
+    expect(letter?.error.code).toBe('TEST_BAD_IMAGE')
+    expect(escalationV1.decode(Buffer.from(letter!.value), letter!.original.headers).inspectionId).toBe(
+      sent[4]!.inspectionId,
+    )
   })
 
   it('an idempotent producer publishes policies keyed by line id to the compacted topic', async () => {
