@@ -41,7 +41,11 @@ export async function checkOnnx(modelDir: string, goldenPath: string): Promise<O
   try {
     for (const c of golden.cases) {
       const feeds: Record<string, ort.Tensor> = {
-        [io.tokens]: new ort.Tensor('float32', Float32Array.from(c.tokens), [c.batch, c.budget, golden.tokenDim]),
+        [io.tokens]: new ort.Tensor('float32', Float32Array.from(c.tokens), [
+          c.batch,
+          c.budget,
+          golden.tokenDim,
+        ]),
         [io.positions]: new ort.Tensor('float32', Float32Array.from(c.positions), [c.budget, 2]),
       }
       if (io.question && c.question && c.questionLength) {

@@ -65,6 +65,7 @@ def parse_args(argv=None):
     p.add_argument("--answer-loss", type=float, default=0.5)
     p.add_argument("--eval-every", type=float, default=6.0, help="minutes between validation runs")
     p.add_argument("--eval-samples", type=int, default=600, help="validation images per budget during training")
+    p.add_argument("--fusion-samples", type=int, default=1000, help="test images for the fusion comparison")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--export-only", action="store_true", help="skip training, export the last checkpoint")
@@ -184,7 +185,9 @@ def main(argv=None):
             test_metrics[str(n)] = class_metrics(logits, test.y, labels, temps[str(n)])
             log(args.work, f"test N={n}: {json.dumps(test_metrics[str(n)])}")
             if fused:
-                fusion[str(n)] = fusion_metrics(model, test, n, vocab, max_len, temps[str(n)])
+                fusion[str(n)] = fusion_metrics(
+                    model, _Subset(test, args.fusion_samples), n, vocab, max_len, temps[str(n)]
+                )
                 log(args.work, f"test N={n} fusion: {json.dumps(fusion[str(n)])}")
 
     os.makedirs(args.out, exist_ok=True)

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError } from '../../../lib/config/index.ts'
+import { budgetWeightsFor, loadTrainOptions } from '../../../training/train-options.ts'
+
+describe('loadTrainOptions', () => {
+  it('names both models after the data folder and uses the presets by default', () => {
+    const o = loadTrainOptions(['--data', 'plants/Line 3/'])
+    expect(o.roles).toEqual(['edge', 'cloud'])
+    expect(o.names).toEqual({ edge: 'line-3-edge', cloud: 'line-3-cloud' })
+    expect(o.out).toBe('models')
+    expect(o.budgets).toEqual([16, 64, 256])
+    expect(o.work).toBe('tmp/train/line-3-edge')
+    expect(o.python).toBe('/usr/bin/python3')
+  })
+
+  it('takes one role and explicit names', () => {
+    const o = loadTrainOptions([
+      '--data',
+      'd',
+      '--role',
+      'cloud',
+      '--cloud-name',
+      'cloud-x',
+      '--minutes',
+      '2.5',
+    ])
+    expect(o.roles).toEqual(['cloud'])
+    expect(o.names.cloud).toBe('cloud-x')
+    expect(o.minutes).toBe(2.5)
+  })
+
+  it('reports every bad argument at once', () => {
+    let err: unknown
+    try {
+      loadTrainOptions([
+        '--role',
+        'gpu',
+        '--minutes',
+        '0',
+        '--budgets',
+        '16,50',
+        '--channels',
+        '2',
+        '--batch',
+        '0',
+      ])
+    } catch (e) {
+      err = e
+    }
+    expect(err).toBeInstanceOf(ConfigError)
+    const problems = (err as ConfigError).problems.join('\n')
+    expect(problems).toContain('--data')
+    expect(problems).toContain('edge, cloud or both for --role but received gpu')
+    expect(problems).toContain('--minutes but received 0')
+    expect(problems).toContain('--budgets but received 50')
+    expect(problems).toContain('--channels but received 2')
+    expect(problems).toContain('--batch but received 0')
+  })
+
+  it('turns an unknown flag into a configuration error', () => {
+    expect(() => loadTrainOptions(['--data', 'd', '--epochs', '3'])).toThrow(ConfigError)
+  })
+
+  it('refuses a model name the manifest schema would reject', () => {
+    expect(() => loadTrainOptions(['--data', 'd', '--edge-name', 'Edge Model'])).toThrow(
+      /lower-case model name/,
+    )
+  })
+})
+
+describe('budgetWeightsFor', () => {
+  it('weights the edge toward cheap budgets and the cloud toward the large one', () => {
+    const edge = budgetWeightsFor('edge', [16, 64, 256])
+    const cloud = budgetWeightsFor('cloud', [16, 64, 256])
+    expect(edge[0]).toBeGreaterThan(edge[2]!)
+    expect(cloud[2]).toBeGreaterThan(cloud[0]!)
+  })
+
+  it('falls back to uniform weights for another ladder', () => {
+    expect(budgetWeightsFor('edge', [4, 16, 64, 256])).toEqual([1, 1, 1, 1])
+  })
+})
