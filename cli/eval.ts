@@ -1,13 +1,16 @@
 /**
- * npm run eval -- --model <name|dir> --data <dir> --budgets 16,64,256 [--question "..."]
+ * npm run eval -- --model <name|dir> --data <dir> --budgets 16,64,256 [--question "..." ...]
  *   [--compare-question] [--out report.json] [--write-manifest] [--limit n] [--threads 2] [--batch 32]
  *
  * Evaluates a model at every budget on a labelled set (a generated dataset with labels.jsonl or a
  * `<dir>/<class>/*.png` folder) through the inference pool, with the serving preprocessing; prints
- * a table and writes tokenline.scaling-report.v1 JSON. With --compare-question the model runs with
- * and without the question fused and --out names the vision-only report, `<out>.question.json`
- * the fused one. --write-manifest stores the metrics (vision-only pass when there is one) and this
- * command in the model's manifest; the ONNX file and its sha256 stay as they are.
+ * a table and writes tokenline.scaling-report.v1 JSON, one report per pass. --question may be
+ * given several times (one fused pass each); with --compare-question a vision-only pass runs too
+ * and the fusion table compares them on the same images. --out names the vision-only report (or
+ * the only one); a fused report goes to `<out without .json>.q-<question slug>.json`.
+ * --write-manifest stores the metrics (vision-only pass when there is one) and this command in
+ * the model's manifest; the ONNX file and its sha256 stay as they are. --limit takes n images
+ * evenly spaced over the set.
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, isAbsolute, relative, resolve } from 'node:path'
@@ -79,22 +82,35 @@ function printPass(pass: ScalingPass): void {
   process.stdout.write(`${lines.join('\n')}\n`)
 }
 
-function printFusion(plain: ScalingPass, fused: ScalingPass): void {
+function slug(text: string): string {
+  return (
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 40) || 'question'
+  )
+}
+
+const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(3)}`
+
+function printFusion(fused: ScalingPass): void {
   const lines = [
-    `\nwhat fusing ${JSON.stringify(fused.question)} adds at equal budget:`,
-    'budget\tclass acc: vision → fused\tyes/no acc: read off class (vision) → answer head (fused)',
+    `\nwhat fusing ${JSON.stringify(fused.question)} adds at equal budget (same images):`,
+    'budget\tclass acc: vision → fused\tyes/no acc: read off vision class → answer head (fused)',
   ]
-  plain.summaries.forEach((s, i) => {
-    const q = fused.summaries[i]!
-    const d = q.point.accuracy - s.point.accuracy
-    const answer =
-      s.answerFromClassAccuracy === undefined || q.point.answerAccuracy === undefined
+  for (const s of fused.summaries) {
+    const v = s.visionAccuracy
+    const classPart =
+      v === undefined ? 'n/a' : `${f3(v)} → ${f3(s.point.accuracy)} (${signed(s.point.accuracy - v)})`
+    const a = s.visionAnswerAccuracy
+    const h = s.point.answerAccuracy
+    const answerPart =
+      a === undefined || h === undefined
         ? 'n/a (question subject unknown)'
-        : `${f3(s.answerFromClassAccuracy)} → ${f3(q.point.answerAccuracy)} (${(q.point.answerAccuracy - s.answerFromClassAccuracy >= 0 ? '+' : '') + (q.point.answerAccuracy - s.answerFromClassAccuracy).toFixed(3)})`
-    lines.push(
-      `${s.point.budget}\t${f3(s.point.accuracy)} → ${f3(q.point.accuracy)} (${d >= 0 ? '+' : ''}${d.toFixed(3)})\t${answer}`,
-    )
-  })
+        : `${f3(a)} → ${f3(h)} (${signed(h - a)})`
+    lines.push(`${s.point.budget}\t${classPart}\t${answerPart}`)
+  }
   process.stdout.write(`${lines.join('\n')}\n`)
 }
 
@@ -104,7 +120,7 @@ runMain('eval', async () => {
       model: { type: 'string' },
       data: { type: 'string' },
       budgets: { type: 'string' },
-      question: { type: 'string' },
+      question: { type: 'string', multiple: true },
       'compare-question': { type: 'boolean', default: false },
       out: { type: 'string' },
       'write-manifest': { type: 'boolean', default: false },
@@ -121,7 +137,8 @@ runMain('eval', async () => {
   const limit = intArg('limit', values.limit, problems)
   const threads = intArg('threads', values.threads, problems) ?? 2
   const batch = intArg('batch', values.batch, problems) ?? 32
-  if (values['compare-question'] && values.question === undefined)
+  const questions = values.question ?? []
+  if (values['compare-question'] && questions.length === 0)
     problems.push('expected --question "<text>" with --compare-question')
   const budgetList = values.budgets?.split(',').map((s) => Number(s.trim()))
   if (budgetList?.some((b) => !Number.isSafeInteger(b) || b < 1))
@@ -143,13 +160,16 @@ runMain('eval', async () => {
     format: 'eval [{bar}] {value}/{total} {percentage}% | eta {eta}s',
     stream: process.stderr,
   })
-  bar.start(items.length * budgets.length * (values['compare-question'] ? 2 : 1), 0)
+  bar.start(
+    items.length * budgets.length * (Math.max(questions.length, 1) + (values['compare-question'] ? 1 : 0)),
+    0,
+  )
   const passes = await runScaling({
     model,
     items,
     dataset: { path: displayPath(dataset.dir), description },
     budgets,
-    ...(values.question !== undefined ? { question: values.question } : {}),
+    questions,
     compareQuestion: values['compare-question'],
     command,
     pool: { intraOpNumThreads: threads },
@@ -160,15 +180,14 @@ runMain('eval', async () => {
 
   for (const p of passes) printPass(p)
   const plain = passes.find((p) => p.question === null)
-  const fused = passes.find((p) => p.question !== null)
-  if (plain && fused) printFusion(plain, fused)
+  if (plain) for (const fused of passes) if (fused.question !== null) printFusion(fused)
 
   if (values.out) {
     const paths: string[] = []
     for (const p of passes) {
       const path =
         passes.length > 1 && p.question !== null
-          ? values.out.replace(/(\.json)?$/, '.question.json')
+          ? values.out.replace(/(\.json)?$/, `.q-${slug(p.question)}.json`)
           : values.out
       await mkdir(dirname(path), { recursive: true })
       await writeFile(path, `${JSON.stringify(p.report, null, 2)}\n`)
@@ -177,7 +196,7 @@ runMain('eval', async () => {
     process.stderr.write(`eval: wrote ${paths.join(', ')}\n`)
   }
   if (values['write-manifest']) {
-    const primary = plain ?? fused!
+    const primary = plain ?? passes[0]!
     const metrics = Object.fromEntries(
       primary.report.points.map((p) => [
         String(p.budget),

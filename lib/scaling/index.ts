@@ -9,6 +9,7 @@ export { type ErrorPoint, fitPowerLaw, type PowerLawFitResult, predictError } fr
 export { answerTruth, questionTarget } from './question.ts'
 export { accuracyOf, type ClassRecall, perClassRecall } from './recall.ts'
 export {
+  answerFromClass,
   type BudgetSummary,
   buildScalingReport,
   type ReportInput,

@@ -12,6 +12,24 @@ export interface BudgetSummary {
   point: ScalingPoint
   /** Yes/no accuracy obtained by reading the answer off the predicted class (no answer head). */
   answerFromClassAccuracy?: number
+  /** Fused passes: the same, read off the class predicted by the vision-only pass. */
+  visionAnswerAccuracy?: number
+  /** Fused passes: class accuracy of the vision-only pass at this budget. */
+  visionAccuracy?: number
+}
+
+/** Yes/no accuracy of answers read off predicted classes. */
+export function answerFromClass(
+  ev: Pick<BudgetEvaluation, 'truth' | 'predicted'>,
+  labels: readonly string[],
+  answerTruth: (className: string) => boolean,
+): number {
+  const n = ev.truth.length
+  if (n === 0) return 0
+  let hit = 0
+  for (let i = 0; i < n; i++)
+    if (answerTruth(labels[ev.predicted[i]!]!) === answerTruth(labels[ev.truth[i]!]!)) hit++
+  return hit / n
 }
 
 /**
@@ -38,8 +56,7 @@ export function summariseBudget(
   const summary: BudgetSummary = { point }
   if (answerTruth && n > 0) {
     const truth = Array.from(ev.truth, (t) => answerTruth(labels[t]!))
-    summary.answerFromClassAccuracy =
-      truth.filter((yes, i) => answerTruth(labels[ev.predicted[i]!]!) === yes).length / n
+    summary.answerFromClassAccuracy = answerFromClass(ev, labels, answerTruth)
     if (ev.answerProbability)
       point.answerAccuracy = truth.filter((yes, i) => ev.answerProbability![i]! > 0.5 === yes).length / n
   }

@@ -3,18 +3,18 @@ import { InferencePool, type InferencePoolOptions } from '../inference/inference
 import type { LoadedModel } from '../inference/model.loader.ts'
 import type { DatasetItem } from '../vision/dataset/folder.ts'
 import { tokenizeQuestion } from '../vision/question.ts'
-import { evaluateBudget, type FusedQuestion } from './evaluate.ts'
+import { type BudgetEvaluation, evaluateBudget, type FusedQuestion } from './evaluate.ts'
 import { answerTruth, questionTarget } from './question.ts'
-import { type BudgetSummary, buildScalingReport, summariseBudget } from './report.ts'
+import { answerFromClass, type BudgetSummary, buildScalingReport, summariseBudget } from './report.ts'
 
 export interface ScalingRunOptions {
   model: LoadedModel
   items: readonly DatasetItem[]
   dataset: { path: string; description?: string }
   budgets: readonly number[]
-  /** Question text fused into every image (models with a question input only). */
-  question?: string
-  /** Also evaluate without the question, to measure what fusion adds. */
+  /** Questions fused into every image, one pass each (models with a question input only). */
+  questions?: readonly string[]
+  /** Also evaluate without a question, to measure what fusion adds. */
   compareQuestion?: boolean
   /** Recorded in the report as the command that produced it. */
   command: string
@@ -25,7 +25,7 @@ export interface ScalingRunOptions {
   onProgress?: (done: number, total: number) => void
 }
 
-/** One evaluation pass (all budgets) with or without the question. */
+/** One evaluation pass (all budgets) with one question or none. */
 export interface ScalingPass {
   question: string | null
   report: ScalingReportV1
@@ -35,39 +35,40 @@ export interface ScalingPass {
 
 /**
  * Evaluates a model at every budget on a labelled set through an InferencePool (the serving
- * path), once with the question when given and, with `compareQuestion`, once without; returns
- * one scaling report per pass, vision-only pass first.
- * @throws RangeError for a question on a model without a question input or compareQuestion
- *   without a question.
+ * path): one pass per question, and with `compareQuestion` (or no question) a vision-only pass,
+ * which comes first. Fused passes also carry the vision-only class accuracy and the yes/no
+ * accuracy read off the vision-only classes, so what fusion adds is measured on the same images.
+ * @throws RangeError for budgets the model lacks, a question for a model without a question
+ *   input, or compareQuestion without a question.
  */
 export async function runScaling(opts: ScalingRunOptions): Promise<ScalingPass[]> {
   const manifest = opts.model.manifest
+  const questions = opts.questions ?? []
   for (const b of opts.budgets)
     if (!manifest.budgets.includes(b))
       throw new RangeError(
         `Expected --budgets within model ${manifest.name}'s budgets ${manifest.budgets.join(', ')} but received ${b}`,
       )
-  if (opts.question !== undefined && !(manifest.io.question && manifest.question))
+  const vocab = manifest.io.question ? manifest.question : undefined
+  if (questions.length > 0 && !vocab)
     throw new RangeError(
       `Expected a model with a question input for --question but ${manifest.name} (${manifest.role}) has none`,
     )
-  if (opts.compareQuestion && opts.question === undefined)
+  if (opts.compareQuestion && questions.length === 0)
     throw new RangeError('Expected --question "<text>" with --compare-question')
-  let fused: FusedQuestion | undefined
-  if (opts.question !== undefined && manifest.question) {
-    const target = questionTarget(opts.question)
-    const ok = manifest.labels.includes('ok') ? 'ok' : manifest.labels[0]!
-    fused = {
-      text: opts.question,
-      ids: tokenizeQuestion(opts.question, manifest.question.vocab, manifest.question.maxLength),
-      ...(target ? { truth: answerTruth(target, ok) } : {}),
-    }
-  }
-  const passes: Array<FusedQuestion | undefined> = fused
-    ? opts.compareQuestion
-      ? [undefined, fused]
-      : [fused]
-    : [undefined]
+  const ok = manifest.labels.includes('ok') ? 'ok' : manifest.labels[0]!
+  const fused: FusedQuestion[] = vocab
+    ? questions.map((text) => {
+        const target = questionTarget(text)
+        return {
+          text,
+          ids: tokenizeQuestion(text, vocab.vocab, vocab.maxLength),
+          ...(target ? { truth: answerTruth(target, ok) } : {}),
+        }
+      })
+    : []
+  const passes: Array<FusedQuestion | null> =
+    fused.length === 0 ? [null] : opts.compareQuestion ? [null, ...fused] : fused
   const total = opts.items.length * opts.budgets.length * passes.length
   let finished = 0
   const pool = await InferencePool.start([opts.model], {
@@ -78,6 +79,7 @@ export async function runScaling(opts: ScalingRunOptions): Promise<ScalingPass[]
     ...opts.pool,
   })
   try {
+    const vision = new Map<number, BudgetEvaluation>()
     const out: ScalingPass[] = []
     for (const q of passes) {
       const summaries: BudgetSummary[] = []
@@ -92,12 +94,23 @@ export async function runScaling(opts: ScalingRunOptions): Promise<ScalingPass[]
           onProgress: (done) => opts.onProgress?.(finished + done, total),
         })
         finished += opts.items.length
-        summaries.push(summariseBudget(ev, manifest.labels, fused?.truth))
+        const summary = summariseBudget(ev, manifest.labels, q?.truth)
+        const plain = vision.get(budget)
+        if (!q) vision.set(budget, ev)
+        else if (plain) {
+          summary.visionAccuracy = summariseBudget(plain, manifest.labels).point.accuracy
+          if (q.truth) summary.visionAnswerAccuracy = answerFromClass(plain, manifest.labels, q.truth)
+        }
+        summaries.push(summary)
       }
       const { report, notes } = buildScalingReport({
         model: manifest.name,
         modelSha256: manifest.sha256,
-        dataset: { path: opts.dataset.path, count: opts.items.length, ...descriptionOf(opts.dataset) },
+        dataset: {
+          path: opts.dataset.path,
+          count: opts.items.length,
+          ...(opts.dataset.description ? { description: opts.dataset.description } : {}),
+        },
         question: q ? q.text : null,
         command: opts.command,
         points: summaries.map((s) => s.point),
@@ -108,8 +121,4 @@ export async function runScaling(opts: ScalingRunOptions): Promise<ScalingPass[]
   } finally {
     await pool.close()
   }
-}
-
-function descriptionOf(d: { description?: string }): { description?: string } {
-  return d.description ? { description: d.description } : {}
 }

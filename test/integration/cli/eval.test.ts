@@ -61,7 +61,7 @@ describe('npm run eval', () => {
     expect(stdout).toMatch(/error\(N\) = c·N\^\(−α\) overall/)
     const plain = scalingReportV1.parse(JSON.parse(await readFile(out, 'utf8')))
     const fused = scalingReportV1.parse(
-      JSON.parse(await readFile(join(tmp, 'out/scaling.question.json'), 'utf8')),
+      JSON.parse(await readFile(join(tmp, 'out/scaling.q-is-there-a-scratch.json'), 'utf8')),
     )
     expect(plain.question).toBeNull()
     expect(fused.question).toBe('is there a scratch?')

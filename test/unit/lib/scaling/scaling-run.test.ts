@@ -77,21 +77,24 @@ describe('runScaling', () => {
       items: dataset.items,
       dataset: { path: dir },
       budgets: [16],
-      question: 'is there a scratch?',
+      questions: ['is there a scratch?', 'any defect?'],
       compareQuestion: true,
       command: 'test',
     })
-    expect(passes.map((p) => p.question)).toEqual([null, 'is there a scratch?'])
-    const [plain, fused] = passes
+    expect(passes.map((p) => p.question)).toEqual([null, 'is there a scratch?', 'any defect?'])
+    const [plain, scratch, any] = passes
     expect(plain!.report.points[0]!.answerAccuracy).toBeUndefined()
-    expect(plain!.summaries[0]!.answerFromClassAccuracy).toBe(1)
-    expect(fused!.report.points[0]!.answerAccuracy).toBe(1)
+    expect(scratch!.report.points[0]!.answerAccuracy).toBe(1)
+    expect(scratch!.summaries[0]!.visionAnswerAccuracy).toBe(1)
+    expect(scratch!.summaries[0]!.visionAccuracy).toBe(plain!.report.points[0]!.accuracy)
+    expect(any!.report.question).toBe('any defect?')
+    expect(any!.summaries[0]!.visionAnswerAccuracy).toBe(1)
   })
 
   it('refuses a question for a model without a question input and budgets it does not list', async () => {
     const model = await loadModel(join(fixtures, 'tiny'))
     const base = { model, items: [], dataset: { path: dir }, command: 'test' }
-    await expect(runScaling({ ...base, budgets: [16], question: 'any defect?' })).rejects.toThrow(
+    await expect(runScaling({ ...base, budgets: [16], questions: ['any defect?'] })).rejects.toThrow(
       /question input/,
     )
     await expect(runScaling({ ...base, budgets: [256] })).rejects.toThrow(/budgets 4, 16, 64/)
