@@ -111,7 +111,7 @@ runMain('start', async () => {
 
   const lines = [
     `tokenline is up in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`,
-    ...summary(plan, ports, probeHost, kafkaBrokers, dataDir, config),
+    ...summary(plan, ports, probeHost, kafkaBrokers, dataDir, config, await hasDashboard(probeHost, ports)),
     'Ctrl-C (SIGINT) or SIGTERM stops every service in reverse order.',
   ]
   for (const line of lines) print(`${prefix('start')} ${line}`)
@@ -141,6 +141,7 @@ function summary(
   kafkaBrokers: string,
   dataDir: string,
   config: StartConfig,
+  dashboard: boolean,
 ): string[] {
   const http = (port: number) => `http://${host}:${port}`
   return plan.map((service) => {
@@ -154,7 +155,7 @@ function summary(
       case 'broker':
         return `  ${name} Kafka protocol at ${kafkaBrokers}, health ${http(ports.BROKER_HTTP_PORT)}/healthz, log under ${dataDir}`
       case 'gateway':
-        return `  ${name} dashboard ${http(ports.GATEWAY_PORT)}/  GraphQL ${http(ports.GATEWAY_PORT)}/graphql  database ${config.DATABASE_URL ? redact(config.DATABASE_URL) : `embedded PGlite under ${dataDir}`}`
+        return `  ${name} ${dashboard ? `dashboard ${http(ports.GATEWAY_PORT)}/  ` : ''}GraphQL ${http(ports.GATEWAY_PORT)}/graphql  database ${config.DATABASE_URL ? redact(config.DATABASE_URL) : `embedded PGlite under ${dataDir}`}`
       case 'cloud':
         return `  ${name} health and metrics ${http(ports.CLOUD_PORT)}/healthz`
       case 'edge':
@@ -165,6 +166,17 @@ function summary(
       }
     }
   })
+}
+
+/** The dashboard is listed only when the gateway serves one at `/`. */
+async function hasDashboard(host: string, ports: Ports): Promise<boolean> {
+  try {
+    const res = await fetch(`http://${host}:${ports.GATEWAY_PORT}/`, { signal: AbortSignal.timeout(2000) })
+    await res.body?.cancel()
+    return res.status === 200 && (res.headers.get('content-type') ?? '').includes('text/html')
+  } catch {
+    return false
+  }
 }
 
 function redact(url: string): string {
