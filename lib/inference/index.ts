@@ -1,3 +1,4 @@
+export { type InferencePoolEnv, inferencePoolEnvShape, poolOptionsFromEnv } from './config.ts'
 export { errorCodes, InferenceError, type InferenceErrorCode } from './errors.ts'
 export {
   type ImageInference,
