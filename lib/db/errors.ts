@@ -7,8 +7,6 @@ export const dbErrorCodes = [
   'DB_MIGRATION_FAILED',
   /** Another process holds the embedded PGlite directory. */
   'DB_LOCKED',
-  /** A query failed for a reason that may pass on retry (connection lost, serialization). */
-  'DB_QUERY_FAILED',
   /** A pagination cursor that this storage did not hand out. */
   'DB_CURSOR_INVALID',
   /** An argument outside what the repository accepts (empty id, page size ≤ 0). */

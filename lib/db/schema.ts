@@ -139,8 +139,8 @@ export const inspections = pgTable(
     index('inspections_line_time_idx').on(t.lineId, t.receivedAt.desc(), t.id.desc()),
     index('inspections_plant_time_idx').on(t.plantId, t.receivedAt.desc(), t.id.desc()),
     index('inspections_time_idx').on(t.receivedAt.desc(), t.id.desc()),
-    index('inspections_verdict_time_idx').on(t.verdict, t.receivedAt.desc()),
-    index('inspections_decided_by_time_idx').on(t.decidedBy, t.receivedAt.desc()),
+    index('inspections_verdict_time_idx').on(t.verdict, t.receivedAt.desc(), t.id.desc()),
+    index('inspections_decided_by_time_idx').on(t.decidedBy, t.receivedAt.desc(), t.id.desc()),
     index('inspections_escalated_time_idx').on(t.lineId, t.receivedAt.desc()).where(sql`${t.escalated}`),
   ],
 )
