@@ -14,6 +14,12 @@ import { describeValue } from '../errors/index.ts'
 import { VisionError } from './errors.ts'
 import { defaultMaxInputBytes, defaultMaxInputPixels } from './spec.ts'
 
+/**
+ * Raster formats accepted. Vector and document formats (SVG, PDF) are refused: they are not
+ * camera images and their render cost does not follow from their pixel count.
+ */
+export const acceptedFormats = ['png', 'jpeg', 'webp', 'gif', 'tiff', 'heif'] as const
+
 /** The resize kernel used everywhere (sharp's Mitchell–Netravali cubic). */
 export const resizeKernel = 'mitchell' as const
 
@@ -80,6 +86,12 @@ export async function decodeSquare(
     meta = await sharp(bytes, options).metadata()
   } catch (err) {
     throw wrapSharpError(err)
+  }
+  if (!(acceptedFormats as readonly string[]).includes(meta.format)) {
+    throw new VisionError(
+      'VISION_IMAGE_UNSUPPORTED',
+      `expected one of ${acceptedFormats.join(', ')} but received ${meta.format}`,
+    )
   }
   if (meta.width === undefined || meta.height === undefined) {
     throw new VisionError(

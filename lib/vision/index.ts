@@ -18,7 +18,7 @@ export {
 } from './dataset/labels.ts'
 export { type Dataset, openDataset } from './dataset/open-dataset.ts'
 export { defaultNormalisation, type TokenTensorMeta } from './dataset/write-tokens.ts'
-export { resizeKernel } from './decode.ts'
+export { acceptedFormats, resizeKernel } from './decode.ts'
 export { VisionError, type VisionErrorCode, visionErrorCodes } from './errors.ts'
 export { maskCoverage } from './patch-mask.ts'
 export { positionsFor } from './positions.ts'

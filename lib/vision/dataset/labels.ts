@@ -13,7 +13,6 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { VisionError } from '../errors.ts'
-import { textureFamilies } from './textures.ts'
 
 /** Class names in label-index order; `y` in training tensors indexes this list. */
 export const defectClasses = ['ok', 'scratch', 'pit', 'stain', 'crack'] as const
@@ -91,5 +90,3 @@ export async function readLabels(dir: string): Promise<SampleLabel[]> {
   }
   return out
 }
-
-export const knownTextures: readonly string[] = textureFamilies

@@ -69,6 +69,12 @@ describe('bad input', () => {
     expect(await codeOf(tokenizeImageU8(anim, grey))).toBe('VISION_IMAGE_UNSUPPORTED')
   })
 
+  it('SVG (a vector format) → VISION_IMAGE_UNSUPPORTED', async () => {
+    const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64"/></svg>')
+    expect((await sharp(svg).metadata()).format).toBe('svg')
+    expect(await codeOf(tokenizeImageU8(svg, grey))).toBe('VISION_IMAGE_UNSUPPORTED')
+  })
+
   it('a budget that is not a perfect square → VISION_BUDGET_UNSUPPORTED', async () => {
     const png = await readFile(join(fixtures, 'surface.png'))
     expect(await codeOf(tokenizeImageU8(png, { ...grey, budget: 15 }))).toBe('VISION_BUDGET_UNSUPPORTED')
