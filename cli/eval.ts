@@ -10,7 +10,7 @@
  * the only one); a fused report goes to `<out without .json>.q-<question slug>.json`.
  * --write-manifest stores the metrics (vision-only pass when there is one) and this command in
  * the model's manifest; the ONNX file and its sha256 stay as they are. --limit takes n images
- * evenly spaced over the set.
+ * chosen by a fixed-seed shuffle.
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, isAbsolute, relative, resolve } from 'node:path'
@@ -35,9 +35,22 @@ function quote(arg: string): string {
   return /^[\w./,=:@-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`
 }
 
-function evenlySpaced<T>(items: readonly T[], limit: number | undefined): T[] {
+/** `limit` items chosen by a fixed-seed shuffle (so every class is represented), in dataset order. */
+function sample<T>(items: readonly T[], limit: number | undefined): T[] {
   if (limit === undefined || limit >= items.length) return [...items]
-  return Array.from({ length: limit }, (_, i) => items[Math.floor((i * items.length) / limit)]!)
+  const index = Array.from(items, (_, i) => i)
+  let s = 0x9e3779b9
+  for (let i = index.length - 1; i > 0; i--) {
+    s ^= s << 13
+    s ^= s >>> 17
+    s ^= s << 5
+    const j = (s >>> 0) % (i + 1)
+    ;[index[i], index[j]] = [index[j]!, index[i]!]
+  }
+  return index
+    .slice(0, limit)
+    .sort((a, b) => a - b)
+    .map((i) => items[i]!)
 }
 
 function displayPath(dir: string): string {
@@ -148,7 +161,7 @@ runMain('eval', async () => {
   const model = await loadModel(await resolveModelDir(values.model!, values['models-dir']))
   const budgets = budgetList ?? model.manifest.budgets
   const dataset = await openDataset(values.data!, model.manifest.labels)
-  const items = evenlySpaced(dataset.items, limit)
+  const items = sample(dataset.items, limit)
   const seeds = dataset.generated?.map((l) => l.seed).filter((s): s is number => s !== null) ?? []
   const description =
     dataset.kind === 'generated'
