@@ -6,7 +6,7 @@ export type CostTotals = { tier: CostTier; entries: number; tokens: number; cost
 
 /**
  * Tokens and cost per inspection and tier. Rows are written with the inspection they belong to
- * (InspectionsRepository.upsert), stamped with the inspection's `receivedAt`.
+ * (InspectionsRepository.upsert), stamped with the inspection's `receivedAt`; a repeated write replaces its entry.
  */
 export class CostLedgerRepository {
   constructor(private readonly db: Database) {}

@@ -170,7 +170,15 @@ export class InspectionsRepository {
               },
             ]
       })
-      if (ledger.length > 0) await tx.insert(costLedger).values(ledger).onConflictDoNothing()
+      if (ledger.length > 0) {
+        await tx
+          .insert(costLedger)
+          .values(ledger)
+          .onConflictDoUpdate({
+            target: [costLedger.inspectionId, costLedger.tier],
+            set: { tokens: sql.raw('excluded."tokens"'), cost: sql.raw('excluded."cost"') },
+          })
+      }
       return row!
     })
     this.knownLines.set(write.lineId, write.plantId)
