@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Kafka } from 'kafkajs'
+import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TokenlineError } from '../../../../lib/errors/index.ts'
 import { createLogger } from '../../../../lib/log/index.ts'
@@ -378,6 +379,21 @@ describe('messaging adapter against the embedded broker over TCP', () => {
     } finally {
       await lateBroker.close()
     }
+  })
+
+  it('routes kafkajs log lines into pino with their namespace', async () => {
+    const lines: Record<string, unknown>[] = []
+    const capture = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line)) })
+    const logged = createKafka({ brokers: broker.brokers, clientId: 'logged', logger: capture })
+    const admin = logged.admin()
+    await admin.connect()
+    await admin.listTopics()
+    await admin.disconnect()
+    const fromKafkajs = lines.filter((line) => line.kafkajs === true)
+    expect(fromKafkajs.length).toBeGreaterThan(0)
+    expect(
+      fromKafkajs.every((line) => typeof line.namespace === 'string' && typeof line.msg === 'string'),
+    ).toBe(true)
   })
 
   it('gives up on a broker that never answers with a typed retriable error', async () => {
