@@ -21,7 +21,10 @@ export interface InferencePoolOptions {
   maxDelayMs?: number
   /** Images waiting in the queue before infer() fails with INFERENCE_QUEUE_FULL. Default 4096. */
   maxQueuedImages?: number
-  /** Batches handed to one worker before the previous one returns (hides message latency). Default 2. */
+  /**
+   * Full batches handed to one worker before the previous one returns (hides the message round
+   * trip); a partial batch only goes to an idle worker. Default 2.
+   */
   pipelineDepth?: number
   logger?: Logger
 }
@@ -322,26 +325,24 @@ export class InferencePool {
     if (g.pending.length > 0) g.due = true
   }
 
-  private freeSlot(): Slot | undefined {
+  /** The least busy worker that may take another batch: a full batch may queue behind a running one. */
+  private freeSlot(full: boolean): Slot | undefined {
+    const limit = full ? this.opts.pipelineDepth : 1
     let best: Slot | undefined
     for (const s of this.slots)
-      if (
-        s.ready &&
-        !s.closing &&
-        s.jobs.size < this.opts.pipelineDepth &&
-        (!best || s.jobs.size < best.jobs.size)
-      )
-        best = s
+      if (s.ready && !s.closing && s.jobs.size < limit && (!best || s.jobs.size < best.jobs.size)) best = s
     return best
   }
 
+  // A partial batch waits for an idle worker and keeps gathering requests meanwhile, so batches
+  // grow with load; a full one is queued on a busy worker to hide the message round trip.
   private dispatch(): void {
-    for (;;) {
-      const g = [...this.groups.values()].find((x) => x.due)
-      if (!g) break
-      const slot = this.freeSlot()
-      if (!slot) break
-      this.sendJob(slot, g)
+    for (const g of [...this.groups.values()]) {
+      while (g.due && g.pending.length > 0) {
+        const slot = this.freeSlot(g.rows >= this.opts.maxBatch || this.closed)
+        if (!slot) break
+        this.sendJob(slot, g)
+      }
     }
     this.checkDrained()
   }

@@ -125,6 +125,20 @@ describe('InferencePool batching', () => {
     expect(results.filter((r) => r.budget === 64)).toHaveLength(20)
   })
 
+  it('gathers requests into a bigger batch while the only worker is busy', async () => {
+    const p = await InferencePool.start([edge], { workers: 1, maxBatch: 16, maxDelayMs: 0 })
+    try {
+      const busy = p.infer({ model: 'tiny', budget: 16, tokens: new Float32Array(16 * 16 * 16) })
+      const singles = Array.from({ length: 10 }, (_, i) =>
+        p.infer({ model: 'tiny', budget: 16, tokens: image(i, 16) }),
+      )
+      expect((await busy).batchRows).toBe(16)
+      expect((await Promise.all(singles)).map((r) => r.batchRows)).toEqual(Array(10).fill(10))
+    } finally {
+      await p.close()
+    }
+  })
+
   it('hands the buffer over without a copy when asked to', async () => {
     const tokens = image(3, 16)
     const copy = tokens.slice()
