@@ -85,20 +85,40 @@ export class MessageProducer {
     message: T,
     extraHeaders: Record<string, string> = {},
   ): Promise<{ partition: number; offset: string }> {
-    const encoded = contract.encode(message)
+    const [ack] = await this.publishBatch(contract, [{ key, message, headers: extraHeaders }])
+    return ack ?? { partition: -1, offset: '-1' }
+  }
+
+  /**
+   * Validates every message first (nothing is sent if one breaks the contract), then sends them
+   * in one request per partition leader, acks = all. Resolves with one `{ partition, offset }`
+   * per partition written (the base offset of that partition's batch), in the broker's order.
+   */
+  async publishBatch<T>(
+    contract: MessageContract<T>,
+    entries: { key: string | Buffer | null; message: T; headers?: Record<string, string> }[],
+  ): Promise<{ partition: number; offset: string }[]> {
+    const messages = entries.map(({ key, message, headers }) => {
+      const encoded = contract.encode(message)
+      return { key, value: encoded.value, headers: { ...headers, ...encoded.headers } }
+    })
+    if (messages.length === 0) return []
     try {
-      const [meta] = await this.producer.send({
+      const metadata = await this.producer.send({
         topic: contract.topic,
         acks: -1,
         timeout: this.options.ackTimeoutMs ?? 30_000,
-        messages: [{ key, value: encoded.value, headers: { ...extraHeaders, ...encoded.headers } }],
+        messages,
       })
-      return { partition: meta?.partition ?? -1, offset: meta?.baseOffset ?? meta?.offset ?? '-1' }
+      return metadata.map((meta) => ({
+        partition: meta.partition,
+        offset: meta.baseOffset ?? meta.offset ?? '-1',
+      }))
     } catch (err) {
       const type = kafkaErrorType(err)
       throw new MessagingError(
         'MESSAGING_PUBLISH_FAILED',
-        `publish to ${contract.topic} was not acknowledged: ${(err as Error).message}${type ? ` (${type})` : ''}`,
+        `publish of ${messages.length} message(s) to ${contract.topic} was not acknowledged: ${(err as Error).message}${type ? ` (${type})` : ''}`,
         !(type !== undefined && permanentKafkaErrors.has(type)),
         { cause: err },
       )

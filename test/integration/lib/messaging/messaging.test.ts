@@ -17,12 +17,13 @@ import {
   openMessaging,
   platformTopics,
   policyV1,
+  resultV1,
   type Subscription,
   subscribe,
   subscribeBatches,
   verdictV1,
 } from '../../../../lib/messaging/index.ts'
-import { escalation, policy, verdict } from '../../../unit/lib/messaging/contracts/fixtures.ts'
+import { escalation, policy, result, verdict } from '../../../unit/lib/messaging/contracts/fixtures.ts'
 import { freePort, startTestBroker, type TestBroker } from './embedded-broker.ts'
 
 const logger = createLogger('messaging-test', 'silent')
@@ -346,6 +347,39 @@ describe('messaging adapter against the embedded broker over TCP', () => {
     } finally {
       await reader.close()
     }
+  })
+
+  it('publishes a batch in one call, and nothing when one message breaks the contract', async () => {
+    const lineId = `line-${randomUUID()}`
+    const batch = Array.from({ length: 5 }, () => ({
+      key: lineId,
+      message: result({ inspectionId: randomUUID(), lineId }),
+    }))
+    const acks = await producer.publishBatch(resultV1, batch)
+    expect(acks).toHaveLength(1)
+    const broken = [...batch, { key: lineId, message: result({ lineId, latencyMs: -1 }) }]
+    await expect(producer.publishBatch(resultV1, broken)).rejects.toMatchObject({
+      code: 'MESSAGING_MESSAGE_INVALID',
+    })
+    const seen: string[] = []
+    const reader = await subscribe({
+      kafka,
+      brokers: broker.brokers,
+      logger,
+      groupId: `gateway-${randomUUID()}`,
+      contract: resultV1,
+      deadLetter: producer,
+      handler: async (message) => {
+        if (message.lineId === lineId) seen.push(message.inspectionId)
+      },
+    })
+    try {
+      await until(() => seen.length >= 5, 'the batch')
+      await sleep(300)
+    } finally {
+      await reader.close()
+    }
+    expect(seen).toEqual(batch.map((entry) => entry.message.inspectionId))
   })
 
   it('refuses to publish a message that breaks its contract, before it reaches the broker', async () => {
