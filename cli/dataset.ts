@@ -1,9 +1,10 @@
 /**
- * npm run dataset -- --out <dir> --count <n> --seed <s> [--size 256]
+ * npm run dataset -- --out <dir> --count <n> --seed <s> [--size 256] [--workers 2]
  *
  * Seeded DAGM-2007-like surface images (see lib/vision/dataset). Splits use disjoint seed ranges:
  * train from 0, val from 1000000, test from 2000000.
  */
+import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
 import { SingleBar } from 'cli-progress'
 import { ConfigError } from '../lib/config/index.ts'
@@ -25,6 +26,7 @@ runMain('dataset', async () => {
       count: { type: 'string' },
       seed: { type: 'string', default: '0' },
       size: { type: 'string', default: '256' },
+      workers: { type: 'string', default: String(Math.min(2, availableParallelism())) },
     },
     strict: true,
   })
@@ -33,6 +35,7 @@ runMain('dataset', async () => {
   const count = intArg('count', values.count, 1, problems)
   const seed = intArg('seed', values.seed, 0, problems)
   const size = intArg('size', values.size, 32, problems)
+  const workers = intArg('workers', values.workers, 1, problems)
   if (problems.length > 0) throw new ConfigError(problems)
   const bar = new SingleBar({
     format: 'dataset [{bar}] {value}/{total} {percentage}% | {rate} img/s | eta {eta}s',
@@ -45,6 +48,7 @@ runMain('dataset', async () => {
     count,
     seed,
     size,
+    workers,
     onProgress: (done) => {
       if (done % 50 === 0 || done === count)
         bar.update(done, { rate: ((done * 1000) / (Date.now() - t0 + 1)).toFixed(0) })

@@ -70,7 +70,9 @@ describe('bad input', () => {
   })
 
   it('SVG (a vector format) → VISION_IMAGE_UNSUPPORTED', async () => {
-    const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64"/></svg>')
+    const svg = Buffer.from(
+      '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64"/></svg>',
+    )
     expect((await sharp(svg).metadata()).format).toBe('svg')
     expect(await codeOf(tokenizeImageU8(svg, grey))).toBe('VISION_IMAGE_UNSUPPORTED')
   })
