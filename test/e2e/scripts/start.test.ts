@@ -62,6 +62,22 @@ describe('npm start', () => {
         expect(output).toContain(`${name}: not started: services/${name}/src/main.ts does not exist`)
       }
 
+      if (present.includes('gateway')) {
+        const res = await fetch(`http://127.0.0.1:${ports.GATEWAY_PORT}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query: '{ lines { id name } scalingReports { id model } }' }),
+        })
+        expect(res.status).toBe(200)
+        const body = (await res.json()) as {
+          data?: { lines: unknown[]; scalingReports: unknown[] }
+          errors?: unknown
+        }
+        expect(body.errors).toBeUndefined()
+        expect(Array.isArray(body.data?.lines)).toBe(true)
+        expect(Array.isArray(body.data?.scalingReports)).toBe(true)
+      }
+
       child.kill('SIGTERM')
       const exit = await exited
       expect(exit, output).toEqual({ code: 0, signal: null })
