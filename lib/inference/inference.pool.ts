@@ -140,7 +140,7 @@ export class InferencePool {
   private nextJobId = 1
   private queuedImages = 0
   private closed = false
-  private drained: (() => void) | null = null
+  private drainWaiters: Array<() => void> = []
   private counters = { batches: 0, images: 0, workerRestarts: 0 }
 
   private constructor(models: LoadedModel[], options: InferencePoolOptions) {
@@ -249,7 +249,7 @@ export class InferencePool {
     }
     if (this.queuedImages > 0 || this.slots.some((s) => s.jobs.size > 0))
       await new Promise<void>((resolve) => {
-        this.drained = resolve
+        this.drainWaiters.push(resolve)
       })
     await Promise.all(this.slots.map((s) => this.endSlot(s)))
   }
@@ -611,11 +611,11 @@ export class InferencePool {
   }
 
   private checkDrained(): void {
-    if (!this.drained) return
+    if (this.drainWaiters.length === 0) return
     if (this.queuedImages > 0 || this.slots.some((s) => s.jobs.size > 0)) return
-    const done = this.drained
-    this.drained = null
-    done()
+    const waiters = this.drainWaiters
+    this.drainWaiters = []
+    for (const w of waiters) w()
   }
 
   private endSlot(slot: Slot): Promise<void> {

@@ -206,7 +206,7 @@ describe('InferencePool failures and shutdown', () => {
     const queued = Array.from({ length: 20 }, (_, i) =>
       p.infer({ model: 'tiny', budget: 16, tokens: image(i, 16) }),
     )
-    await p.close()
+    await Promise.all([p.close(), p.close()])
     const done = await Promise.all(queued)
     expect(done).toHaveLength(20)
     await expect(p.infer({ model: 'tiny', budget: 16, tokens: image(0, 16) })).rejects.toMatchObject({
