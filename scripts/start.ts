@@ -4,7 +4,7 @@
  * cloud and the edge, each as a child process, each only after the one before answers /readyz.
  * Services whose `services/<name>/src/main.ts` does not exist yet are reported, not faked.
  */
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { pino } from 'pino'
 import { Lifecycle, runMain } from '../lib/lifecycle/index.ts'
 import { ChildService } from './internal/child-service.ts'
@@ -153,9 +153,9 @@ function summary(
     }
     switch (service.name) {
       case 'broker':
-        return `  ${name} Kafka protocol at ${kafkaBrokers}, health ${http(ports.BROKER_HTTP_PORT)}/healthz, log under ${dataDir}`
+        return `  ${name} Kafka protocol at ${kafkaBrokers}, health ${http(ports.BROKER_HTTP_PORT)}/healthz, log under ${join(dataDir, 'broker')}`
       case 'gateway':
-        return `  ${name} ${dashboard ? `dashboard ${http(ports.GATEWAY_PORT)}/  ` : ''}GraphQL ${http(ports.GATEWAY_PORT)}/graphql  database ${config.DATABASE_URL ? redact(config.DATABASE_URL) : `embedded PGlite under ${dataDir}`}`
+        return `  ${name} ${dashboard ? `dashboard ${http(ports.GATEWAY_PORT)}/  ` : ''}GraphQL ${http(ports.GATEWAY_PORT)}/graphql  database ${config.DATABASE_URL ? redact(config.DATABASE_URL) : `embedded PGlite under ${join(dataDir, 'pglite')}`}`
       case 'cloud':
         return `  ${name} health and metrics ${http(ports.CLOUD_PORT)}/healthz`
       case 'edge':

@@ -33,6 +33,8 @@ describe('npm start', () => {
       }
       delete env.KAFKA_BROKERS
       delete env.DATABASE_URL
+      // vitest sets NODE_ENV=test, which changes library behaviour (Apollo's signal handlers); run as a user would.
+      delete env.NODE_ENV
       const started = Date.now()
       child = spawn('npm', ['start'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
       let output = ''
