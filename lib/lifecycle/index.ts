@@ -24,7 +24,11 @@ export class Lifecycle {
 
   /** Installs signal handlers; the process exits 0 after a clean close, 1 after a failed one. */
   handleSignals(): void {
+    let shuttingDown = false
     const onSignal = (signal: NodeJS.Signals) => {
+      // A terminal's Ctrl-C reaches both npm and the service, and npm forwards it again: ignore repeats.
+      if (shuttingDown) return
+      shuttingDown = true
       this.log.info({ signal }, 'shutting down')
       const timer = setTimeout(() => {
         this.log.error({ timeoutMs: this.shutdownTimeoutMs }, 'shutdown timed out')
@@ -36,8 +40,8 @@ export class Lifecycle {
         () => process.exit(1),
       )
     }
-    process.once('SIGINT', onSignal)
-    process.once('SIGTERM', onSignal)
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
   }
 
   close(): Promise<void> {
