@@ -56,7 +56,7 @@ runMain('start', async () => {
   const running: ChildService[] = []
   let stopping = false
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
+    process.on(signal, () => {
       stopping = true
     })
   }

@@ -83,6 +83,21 @@ describe('runMain', () => {
     expect(stderr.trim()).toBe('demo: failed to start: DEMO_DOWN: database at x:1 refused')
   })
 
+  it('ignores a second signal while closing (Ctrl-C reaches npm and the service, npm forwards it again)', () => {
+    const { status, stderr } = runScript(`
+      import { setTimeout as sleep } from 'node:timers/promises'
+      import { Lifecycle } from '${root}/lib/lifecycle/index.ts'
+      import { createLogger } from '${root}/lib/log/index.ts'
+      const lifecycle = new Lifecycle(createLogger('demo', 'silent'))
+      lifecycle.add('slow part', async () => { await sleep(300); process.stderr.write('closed slow part\\n') })
+      lifecycle.handleSignals()
+      setInterval(() => {}, 1000)
+      setTimeout(() => { process.kill(process.pid, 'SIGINT'); setTimeout(() => process.kill(process.pid, 'SIGINT'), 50) }, 50)
+    `)
+    expect(stderr).toContain('closed slow part')
+    expect(status).toBe(0)
+  })
+
   it('closes everything and exits 0 on SIGTERM', () => {
     const { status, stderr } = runScript(`
       import { Lifecycle } from '${root}/lib/lifecycle/index.ts'
