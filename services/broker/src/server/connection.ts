@@ -60,6 +60,7 @@ export class Connection {
     if (this.closed) return
     this.chunks.push(chunk)
     this.buffered += chunk.length
+    let completed = false
     for (;;) {
       if (this.buffered < 4) break
       if (this.chunks[0]!.length < 4) this.chunks = [Buffer.concat(this.chunks)]
@@ -71,19 +72,27 @@ export class Connection {
       if (this.buffered < 4 + size) break
       const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks)
       this.queue.push(all.subarray(4, 4 + size))
+      completed = true
       const rest = all.subarray(4 + size)
       this.chunks = rest.length > 0 ? [rest] : []
       this.buffered = rest.length
     }
-    clearTimeout(this.frameTimer)
-    this.frameTimer = undefined
-    if (this.buffered > 0)
-      this.frameTimer = setTimeout(
-        () => this.close('frame timeout: incomplete request'),
-        this.core.config.frameTimeoutMs,
-      )
+    // The timer starts with a frame's first bytes and is not extended by a trickle of more bytes,
+    // so a client cannot hold a buffer open by sending one byte at a time.
+    if (this.buffered === 0) {
+      clearTimeout(this.frameTimer)
+      this.frameTimer = undefined
+    } else if (!this.frameTimer || completed) this.restartFrameTimer()
     if (this.queue.length > 64) this.socket.pause()
     void this.drain()
+  }
+
+  private restartFrameTimer(): void {
+    clearTimeout(this.frameTimer)
+    this.frameTimer = setTimeout(
+      () => this.close('frame timeout: incomplete request'),
+      this.core.config.frameTimeoutMs,
+    )
   }
 
   private async drain(): Promise<void> {

@@ -94,6 +94,18 @@ describe('bad input on the wire', () => {
     await othersStillServed()
   })
 
+  it('closes a connection that trickles a frame one byte at a time past the frame timeout', async () => {
+    const raw = await open()
+    const bytes = frame(18, 0, 1)
+    let i = 0
+    const trickle = setInterval(() => {
+      if (i < bytes.length - 1 && !raw.socket.destroyed) raw.socket.write(bytes.subarray(i, ++i))
+    }, 50)
+    await within(raw.closed, 5000, 'close while trickling')
+    clearInterval(trickle)
+    expect(raw.frames).toHaveLength(0)
+  })
+
   it('answers an unknown API key with UNSUPPORTED_VERSION and keeps the connection usable', async () => {
     const raw = await open()
     raw.socket.write(frame(999, 0, 41))

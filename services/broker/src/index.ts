@@ -1,0 +1,2 @@
+export { type Broker, startBroker } from './broker.ts'
+export { type BrokerConfig, loadConfig } from './config.ts'
