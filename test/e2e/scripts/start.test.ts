@@ -93,6 +93,49 @@ describe('npm start', () => {
     },
   )
 
+  it.runIf(present.length > 0)(
+    'stops cleanly on a terminal Ctrl-C (SIGINT to the whole process group) and leaves no service behind',
+    async () => {
+      const ports: Record<string, string> = {}
+      for (const name of ['BROKER_PORT', ...Object.values(httpPortVars)]) {
+        ports[name] = String(await freePort('127.0.0.1'))
+      }
+      const env: NodeJS.ProcessEnv = { ...process.env, ...ports, TOKENLINE_DATA_DIR: dataDir }
+      delete env.KAFKA_BROKERS
+      delete env.DATABASE_URL
+      delete env.NODE_ENV
+      const group = spawn('npm', ['start'], {
+        cwd: root,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      })
+      let output = ''
+      group.stdout?.on('data', (chunk: Buffer) => {
+        output += chunk.toString()
+      })
+      group.stderr?.on('data', (chunk: Buffer) => {
+        output += chunk.toString()
+      })
+      const exited = new Promise<number | null>((done) => group.once('exit', (code) => done(code)))
+      const started = Date.now()
+      while (!output.includes('tokenline is up')) {
+        if (group.exitCode !== null) throw new Error(`npm start exited with ${group.exitCode}:\n${output}`)
+        if (Date.now() - started > 60_000) throw new Error(`npm start was not up within 60 s:\n${output}`)
+        await sleep(200)
+      }
+      process.kill(-group.pid!, 'SIGINT')
+      expect(await exited, output).toBe(0)
+      for (const name of present) {
+        const port = ports[httpPortVars[name]]
+        await expect(
+          fetch(`http://127.0.0.1:${port}/healthz`),
+          `${name} still answers after Ctrl-C`,
+        ).rejects.toThrow()
+      }
+    },
+  )
+
   it.runIf(present.includes('broker') && present.includes('gateway'))(
     'stops what it started and exits 1 naming the service that died at start, with its reason',
     async () => {
