@@ -21,6 +21,9 @@ import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { Kafka, logLevel } from 'kafkajs'
+import { ApiKey } from '../services/broker/src/protocol/api-keys.ts'
+import { encodeBatch } from '../services/broker/src/protocol/record-batch.ts'
+import { Writer } from '../services/broker/src/protocol/writer.ts'
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1'
 
@@ -113,6 +116,68 @@ async function echoRate(): Promise<number> {
   return echoed / MSG / seconds
 }
 
+/**
+ * The broker's own Produce capacity without kafkajs: one connection replays a pre-encoded
+ * Produce v7 request (one record batch of 100 x 1 KiB, acks=-1) with IN_FLIGHT outstanding. The
+ * broker still validates the CRC-32C and appends every batch, so this isolates the protocol layer
+ * and log append from client-side encoding.
+ */
+async function rawProduceRate(port: number): Promise<number> {
+  const batch = encodeBatch({
+    firstTimestamp: Date.now(),
+    records: Array.from({ length: BATCH }, (_, i) => ({
+      offsetDelta: i,
+      timestampDelta: 0,
+      key: null,
+      value: Buffer.alloc(MSG, 'r'),
+      headers: [],
+    })),
+  })
+  const requests = Array.from({ length: PARTITIONS }, (_, partition) => {
+    const w = new Writer(batch.length + 128)
+    w.int16(ApiKey.Produce).int16(7).int32(partition).string('bench-raw')
+    w.nullableString(null).int16(-1).int32(30_000)
+    w.array(['bench'], (w, topic) => {
+      w.string(topic)
+      w.array([partition], (w, index) => w.int32(index).bytes(batch))
+    })
+    const body = w.toBuffer()
+    const frame = Buffer.alloc(4 + body.length)
+    frame.writeInt32BE(body.length, 0)
+    body.copy(frame, 4)
+    return frame
+  })
+  const socket = connect(port, '127.0.0.1')
+  await new Promise((r) => socket.once('connect', r))
+  socket.setNoDelay(true)
+  let sent = 0
+  let answered = 0
+  let pending = Buffer.alloc(0)
+  const start = Date.now()
+  const end = start + PHASE_S * 1000
+  await new Promise<void>((resolve) => {
+    const pump = () => {
+      while (Date.now() < end && sent - answered < IN_FLIGHT) socket.write(requests[sent++ % PARTITIONS]!)
+      if (Date.now() >= end && answered >= sent) resolve()
+    }
+    socket.on('data', (d) => {
+      pending = Buffer.concat([pending, d])
+      while (pending.length >= 4 && pending.length >= 4 + pending.readInt32BE(0)) {
+        const size = pending.readInt32BE(0)
+        const errorAt = 4 + 4 + 4 + 2 + 5 + 4 + 4
+        if (pending.readInt16BE(errorAt) !== 0)
+          throw new Error(`raw produce failed with error ${pending.readInt16BE(errorAt)}`)
+        pending = pending.subarray(4 + size)
+        answered++
+      }
+      pump()
+    })
+    pump()
+  })
+  socket.destroy()
+  return (answered * BATCH) / ((Date.now() - start) / 1000)
+}
+
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
 }
@@ -162,6 +227,8 @@ async function main(): Promise<void> {
     })
     await admin.disconnect()
 
+    const raw = await rawProduceRate(port)
+    console.log(`raw Produce v7 requests (no kafkajs): ${Math.round(raw).toLocaleString('en-US')} msg/s`)
     const single = await produceFor(kafka, PHASE_S)
     const produceRate = single.rate
     console.log(
@@ -244,6 +311,7 @@ async function main(): Promise<void> {
       console.log(
         `| ${what} | ${Math.round(rate).toLocaleString('en-US')} msg/s | ${(rate / echo).toFixed(3)} |`,
       )
+    row('pre-encoded Produce v7 requests, 1 connection (broker capacity, no kafkajs)', raw)
     row('kafkajs produce, 1 producer, acks=-1, batches of 100', produceRate)
     row(`kafkajs produce, ${PRODUCER_PROCS} producer processes together`, multiRate)
     row('kafkajs consumer group read (1 member, eachBatch)', consumeRate)
