@@ -48,6 +48,13 @@ type ConsumerOptions<T> = {
   brokers: string[]
   /** Where a group without committed offsets starts: true = earliest (default), false = latest. */
   fromBeginning?: boolean
+  /**
+   * Seek every assigned partition to its earliest offset whenever this member joins, whatever
+   * was committed: for compacted state topics (policies) that a restarting consumer must read
+   * whole. Give each such consumer its own group id (e.g. per edge) so it is assigned every
+   * partition. Default false.
+   */
+  replayFromStart?: boolean
   /** Partitions handled in parallel by this instance; order holds within a partition. Default 1. */
   concurrency?: number
   /** A member that misses heartbeats this long (ms) is evicted; default 30000. */
@@ -91,6 +98,9 @@ export type Subscription = {
   /** Stops fetching, lets the message in hand finish (a retry wait is cut short and not committed), leaves the group. */
   close(): Promise<void>
 }
+
+/** kafkajs' special offset for "the earliest retained record". */
+const earliestOffset = '-2'
 
 type Outcome =
   | { kind: 'done' }
@@ -212,6 +222,11 @@ async function startConsumer<T>(
     resolveJoined = resolve
   })
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
+    if (options.replayFromStart) {
+      for (const [topic, partitions] of Object.entries(event.payload.memberAssignment)) {
+        for (const partition of partitions) consumer.seek({ topic, partition, offset: earliestOffset })
+      }
+    }
     ready = true
     resolveJoined()
     log.info({ memberId: event.payload.memberId, assignment: event.payload.memberAssignment }, 'joined group')

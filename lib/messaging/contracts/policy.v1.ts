@@ -2,7 +2,8 @@
  * tokenline.policies.v1 (compacted): the current cost/accuracy policy of one line (SPEC §4).
  * Key: the line id, so compaction keeps the latest version per line and a restarting edge
  * reads every line's current policy from the start of the topic.
- * Producer: gateway (on every new version or rollback). Consumers: edges.
+ * Producer: gateway (on every new version or rollback). Consumers: edges, each in its own group
+ * with `replayFromStart` so it reads every partition whole at every start.
  * Value: UTF-8 JSON of the schema below (`content-type: application/json`).
  * A consumer applies a record only when its `version` is higher than the one it holds.
  */

@@ -382,6 +382,38 @@ describe('messaging adapter against the embedded broker over TCP', () => {
     expect(seen).toEqual(batch.map((entry) => entry.message.inspectionId))
   })
 
+  it('replayFromStart reads a compacted state topic whole at every join, whatever was committed', async () => {
+    const lineId = `line-${randomUUID()}`
+    await producer.publish(policyV1, lineId, policy({ lineId, version: 1 }))
+    await producer.publish(policyV1, lineId, policy({ lineId, version: 2 }))
+    const groupId = `edge-${randomUUID()}`
+    const read = async (replayFromStart: boolean): Promise<number[]> => {
+      const versions: number[] = []
+      const reader = await subscribe({
+        kafka,
+        brokers: broker.brokers,
+        logger,
+        groupId,
+        contract: policyV1,
+        deadLetter: producer,
+        replayFromStart,
+        handler: async (message) => {
+          if (message.lineId === lineId) versions.push(message.version)
+        },
+      })
+      try {
+        await reader.joined
+        await sleep(1500)
+      } finally {
+        await reader.close()
+      }
+      return versions
+    }
+    expect(await read(false)).toEqual([1, 2])
+    expect(await read(false)).toEqual([])
+    expect(await read(true)).toEqual([1, 2])
+  })
+
   it('refuses to publish a message that breaks its contract, before it reaches the broker', async () => {
     const bad = escalation({ policyVersion: -1 })
     await expect(producer.publish(escalationV1, 'line-a', bad)).rejects.toMatchObject({
