@@ -11,7 +11,8 @@ import type { RequestContext } from './context.ts'
 /**
  * Appends each partition's record batches after validating them (magic 2, CRC-32C, codec).
  * The bytes go to the segment file as received, with only baseOffset patched. Returns null for
- * acks=0 (Kafka sends no response then).
+ * acks=0 (Kafka sends no response then). With BROKER_FSYNC=always the connection fsyncs before
+ * it writes the response (see Connection.releaseHeld).
  */
 export function handleProduce(req: ProduceRequest, ctx: RequestContext): ProduceResponse | null {
   const { core } = ctx
@@ -75,7 +76,6 @@ export function handleProduce(req: ProduceRequest, ctx: RequestContext): Produce
       }),
     })),
   }
-  if (core.config.fsync === 'always') for (const log of touched.values()) log.flush()
   core.notifyAppend(touched.keys())
   return req.acks === 0 ? null : res
 }

@@ -28,6 +28,8 @@ export class Connection {
   private busy = false
   private closed = false
   private frameTimer: NodeJS.Timeout | undefined
+  private holding = false
+  private held: [number, Writer][] = []
   private readonly clientHost: string
 
   constructor(
@@ -102,7 +104,12 @@ export class Connection {
       while (!this.closed && this.queue.length > 0) {
         const frame = this.queue.shift()!
         if (this.queue.length <= 16 && this.socket.isPaused()) this.socket.resume()
+        const isProduce = frame.length >= 2 && frame.readInt16BE(0) === ApiKey.Produce
+        if (!isProduce) this.releaseHeld()
+        this.holding = isProduce && this.core.config.fsync === 'always'
         await this.handle(frame)
+        this.holding = false
+        if (this.queue.length === 0 || this.held.length >= 64) this.releaseHeld()
         if (this.socket.writableNeedDrain) await new Promise((r) => this.socket.once('drain', r))
       }
     } finally {
@@ -168,7 +175,24 @@ export class Connection {
     this.send(correlationId, w)
   }
 
+  /**
+   * Group commit for BROKER_FSYNC=always: responses to consecutive queued Produce requests are
+   * held, then one fsync covers all their appends and the responses go out in order.
+   */
+  private releaseHeld(): void {
+    if (this.held.length === 0) return
+    this.core.flushAll()
+    const held = this.held
+    this.held = []
+    for (const [correlationId, body] of held) this.write(correlationId, body)
+  }
+
   private send(correlationId: number, body: Writer): void {
+    if (this.holding) this.held.push([correlationId, body])
+    else this.write(correlationId, body)
+  }
+
+  private write(correlationId: number, body: Writer): void {
     if (this.closed) return
     const head = Buffer.allocUnsafe(8)
     head.writeInt32BE(4 + body.length, 0)

@@ -232,6 +232,30 @@ describe('kafkajs against the broker', () => {
     await tx.disconnect()
   })
 
+  it('acknowledges pipelined sends with BROKER_FSYNC=always (one fsync per group of queued produces)', async () => {
+    const synced = await startTestBroker({ BROKER_FSYNC: 'always' })
+    try {
+      const k = new Kafka({
+        brokers: [synced.broker.bootstrap],
+        clientId: 'fsync',
+        logLevel: logLevel.NOTHING,
+      })
+      const producer = k.producer()
+      await producer.connect()
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          producer.send({ topic: 'synced', acks: -1, messages: [{ key: `k${i}`, value: `v${i}` }] }),
+        ),
+      )
+      await producer.disconnect()
+      expect(results.every((r) => r[0]!.errorCode === 0)).toBe(true)
+      const logs = synced.broker.core.topics.topics.get('synced')!.partitions
+      expect(logs.reduce((sum, p) => sum + p.nextOffset, 0)).toBe(20)
+    } finally {
+      await synced.close()
+    }
+  })
+
   it('rejects a batch larger than max.message.bytes with MESSAGE_TOO_LARGE', async () => {
     const admin = kafka.admin()
     await admin.connect()
