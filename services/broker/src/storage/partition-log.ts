@@ -161,7 +161,7 @@ export class PartitionLog {
     return Buffer.alloc(0)
   }
 
-  /** First offset whose batch has a timestamp >= `timestamp`, or nextOffset when none. */
+  /** First offset whose record timestamp is >= `timestamp` (ms), or nextOffset when none. */
   offsetForTimestamp(timestamp: number): number {
     for (const seg of this.segments) {
       if (seg.maxTimestamp < timestamp) continue
@@ -169,7 +169,9 @@ export class PartitionLog {
       seg.forEachBatch((batch) => {
         if (found >= 0) return
         const h = readBatchHeader(batch)
-        if (h.maxTimestamp >= timestamp) found = Math.max(h.baseOffset, this.logStartOffset)
+        if (h.maxTimestamp < timestamp) return
+        const hit = decodeRecords(batch).find((r) => h.firstTimestamp + r.timestampDelta >= timestamp)
+        if (hit) found = Math.max(h.baseOffset + hit.offsetDelta, this.logStartOffset)
       })
       if (found >= 0) return found
     }
