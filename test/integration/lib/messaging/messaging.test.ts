@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Kafka } from 'kafkajs'
@@ -412,6 +413,48 @@ describe('messaging adapter against the embedded broker over TCP', () => {
     expect(await read(false)).toEqual([1, 2])
     expect(await read(false)).toEqual([])
     expect(await read(true)).toEqual([1, 2])
+  })
+
+  it('an independent client (kcat) sees the schema headers and the image as raw bytes in the frame', async () => {
+    const lineId = `line-${randomUUID()}`
+    const sent = escalation({ inspectionId: randomUUID(), lineId })
+    const ack = await producer.publish(escalationV1, lineId, sent)
+    // Asynchronous: the broker runs in this process and must keep answering while kcat reads.
+    const kcat = spawn('kcat', [
+      '-b',
+      broker.brokers[0]!,
+      '-C',
+      '-t',
+      escalationV1.topic,
+      '-p',
+      String(ack.partition),
+      '-o',
+      ack.offset,
+      '-c',
+      '1',
+      '-e',
+      '-f',
+      '%h\n%S\n%s',
+    ])
+    const chunks: Buffer[] = []
+    let stderr = ''
+    kcat.stdout.on('data', (chunk: Buffer) => chunks.push(chunk))
+    kcat.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+    })
+    const status = await new Promise<number | null>((done) => kcat.once('exit', (code) => done(code)))
+    expect(status, stderr).toBe(0)
+    const stdout = Buffer.concat(chunks)
+    const firstBreak = stdout.indexOf(10)
+    const secondBreak = stdout.indexOf(10, firstBreak + 1)
+    const headers = stdout.subarray(0, firstBreak).toString()
+    const size = Number(stdout.subarray(firstBreak + 1, secondBreak).toString())
+    const value = stdout.subarray(secondBreak + 1)
+    expect(headers).toContain('tokenline-schema=tokenline.escalation')
+    expect(headers).toContain('tokenline-schema-version=1')
+    expect(headers).toContain('content-type=application/vnd.tokenline.frame.v1')
+    expect(value.length).toBe(size)
+    expect(value.subarray(value.length - sent.image.bytes.length)).toEqual(Buffer.from(sent.image.bytes))
   })
 
   it('refuses to publish a message that breaks its contract, before it reaches the broker', async () => {
