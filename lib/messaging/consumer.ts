@@ -4,7 +4,7 @@ import type { Logger } from '../log/index.ts'
 import type { MessageContract } from './contracts/contract.ts'
 import { headerText } from './contracts/contract.ts'
 import { dlqV1 } from './contracts/dlq.v1.ts'
-import { errorCodeOf, isRetriable } from './errors.ts'
+import { errorCodeOf, isRetriable, MessagingError } from './errors.ts'
 import { type ConnectRetryOptions, connectWithRetry } from './kafka.ts'
 import type { MessageProducer } from './producer.ts'
 
@@ -244,12 +244,25 @@ async function startConsumer<T>(
     logger: log,
     retry: options.connectRetry,
   })
-  await consumer.subscribe({ topics: [options.contract.topic], fromBeginning: options.fromBeginning ?? true })
-  await consumer.run({
-    autoCommit: false,
-    partitionsConsumedConcurrently: options.concurrency ?? 1,
-    ...handlers(consumer, stop.signal, log),
-  })
+  try {
+    await consumer.subscribe({
+      topics: [options.contract.topic],
+      fromBeginning: options.fromBeginning ?? true,
+    })
+    await consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: options.concurrency ?? 1,
+      ...handlers(consumer, stop.signal, log),
+    })
+  } catch (err) {
+    await consumer.disconnect().catch(() => undefined)
+    throw new MessagingError(
+      'MESSAGING_SUBSCRIBE_FAILED',
+      `consumer ${options.groupId} could not subscribe to ${options.contract.topic}: ${(err as Error).message}`,
+      isRetriable(err),
+      { cause: err },
+    )
+  }
 
   let closing: Promise<void> | undefined
   return {

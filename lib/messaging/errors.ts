@@ -7,6 +7,8 @@ export const messagingErrorCodes = [
   'MESSAGING_BROKER_UNREACHABLE',
   /** A publish was not acknowledged by the broker after the producer's retries. */
   'MESSAGING_PUBLISH_FAILED',
+  /** Joining a consumer group on a topic failed after connecting (e.g. the topic does not exist). */
+  'MESSAGING_SUBSCRIBE_FAILED',
   /** Creating or checking the platform's topics failed. */
   'MESSAGING_TOPIC_SETUP_FAILED',
   /** Options passed to the adapter are impossible (empty broker list, unknown topic). */

@@ -4,11 +4,13 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Kafka } from 'kafkajs'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { z } from 'zod'
 import { TokenlineError } from '../../../../lib/errors/index.ts'
 import { createLogger } from '../../../../lib/log/index.ts'
 import {
   createKafka,
   type DlqV1,
+  defineJsonContract,
   dlqV1,
   type EscalationV1,
   ensureTopics,
@@ -455,6 +457,29 @@ describe('messaging adapter against the embedded broker over TCP', () => {
     expect(headers).toContain('content-type=application/vnd.tokenline.frame.v1')
     expect(value.length).toBe(size)
     expect(value.subarray(value.length - sent.image.bytes.length)).toEqual(Buffer.from(sent.image.bytes))
+  })
+
+  it('fails to subscribe to a topic that does not exist with a typed error, and lets go of the connection', async () => {
+    const missing = defineJsonContract({
+      topic: `tokenline.missing-${randomUUID()}.v1`,
+      schema: 'tokenline.missing',
+      version: 1,
+      payload: z.object({ id: z.string() }),
+    })
+    const err = await subscribe({
+      kafka,
+      brokers: broker.brokers,
+      logger,
+      groupId: `missing-${randomUUID()}`,
+      contract: missing,
+      deadLetter: producer,
+      handler: async () => undefined,
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(err).toMatchObject({ code: 'MESSAGING_SUBSCRIBE_FAILED' })
+    expect((err as Error).message).toContain(missing.topic)
   })
 
   it('refuses to publish a message that breaks its contract, before it reaches the broker', async () => {
