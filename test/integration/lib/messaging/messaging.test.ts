@@ -530,6 +530,30 @@ describe('messaging adapter against the embedded broker over TCP', () => {
     ).toBe(true)
   })
 
+  it('a publish to a broker that went away fails with a typed retriable error', async () => {
+    const doomed = await startTestBroker()
+    const doomedKafka = createKafka({
+      brokers: doomed.brokers,
+      clientId: 'doomed',
+      logger,
+      connectionTimeoutMs: 300,
+    })
+    const admin = doomedKafka.admin()
+    await admin.connect()
+    await ensureTopics(admin, { logger })
+    await admin.disconnect()
+    const doomedProducer = new MessageProducer(doomedKafka, { logger, brokers: doomed.brokers, retries: 2 })
+    await doomedProducer.connect()
+    await doomed.close()
+    const err = await doomedProducer.publish(resultV1, 'line-a', result()).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    await doomedProducer.disconnect()
+    expect(err).toMatchObject({ code: 'MESSAGING_PUBLISH_FAILED', retriable: true })
+    expect((err as Error).message).toContain('tokenline.results.v1')
+  })
+
   it('gives up on a broker that never answers with a typed retriable error', async () => {
     const nobody = await freePort()
     const lonely = createKafka({
