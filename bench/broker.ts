@@ -12,10 +12,12 @@
  * member reading everything back, then produce-to-consume latency at 1,000 msg/s. The produce
  * phase runs once with one producer and once with BENCH_PRODUCERS (default 2) producer processes
  * at the same time, because a single kafkajs producer is bound by its own encoding CPU, not by
- * the broker.
+ * the broker; the bench also measures kafkajs' Produce encoding alone (no socket) as that
+ * client-side ceiling, and pre-encoded Produce requests as the broker's own capacity.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { connect } from 'node:net'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -178,6 +180,46 @@ async function rawProduceRate(port: number): Promise<number> {
   return (answered * BATCH) / ((Date.now() - start) / 1000)
 }
 
+type KafkajsProduceRequest = (o: {
+  acks: number
+  timeout: number
+  transactionalId: null
+  producerId: number
+  producerEpoch: number
+  compression: number
+  topicData: {
+    topic: string
+    partitions: { partition: number; firstSequence: number; messages: { value: Buffer }[] }[]
+  }[]
+}) => { encode: () => Promise<unknown> }
+
+/**
+ * The client-side ceiling: kafkajs 2.2.4's own Produce v7 encoder (an internal module, loaded
+ * only here) building the same 100 x 1 KiB request in a loop, with no socket and no broker.
+ */
+async function kafkajsEncodeRate(): Promise<number> {
+  const encodeProduce = createRequire(import.meta.url)(
+    'kafkajs/src/protocol/requests/produce/v7/request',
+  ) as KafkajsProduceRequest
+  const value = Buffer.alloc(MSG, 'x')
+  const messages = Array.from({ length: BATCH }, () => ({ value }))
+  let count = 0
+  const start = Date.now()
+  while (Date.now() - start < PHASE_S * 1000) {
+    await encodeProduce({
+      acks: -1,
+      timeout: 30_000,
+      transactionalId: null,
+      producerId: -1,
+      producerEpoch: 0,
+      compression: 0,
+      topicData: [{ topic: 'bench', partitions: [{ partition: 0, firstSequence: 0, messages }] }],
+    }).encode()
+    count += BATCH
+  }
+  return count / ((Date.now() - start) / 1000)
+}
+
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
 }
@@ -201,6 +243,8 @@ async function main(): Promise<void> {
   console.log(
     `raw loopback echo: ${Math.round(echo).toLocaleString('en-US')} msg/s (1 KiB, ${BATCH} per write)`,
   )
+  const encodeOnly = await kafkajsEncodeRate()
+  console.log(`kafkajs Produce encoding alone: ${Math.round(encodeOnly).toLocaleString('en-US')} msg/s`)
 
   const dataDir = mkdtempSync(join(tmpdir(), 'tokenline-bench-broker-'))
   const { proc: broker, line } = await child(
@@ -311,6 +355,7 @@ async function main(): Promise<void> {
       console.log(
         `| ${what} | ${Math.round(rate).toLocaleString('en-US')} msg/s | ${(rate / echo).toFixed(3)} |`,
       )
+    row('kafkajs Produce v7 encoding alone, no socket (client ceiling)', encodeOnly)
     row('pre-encoded Produce v7 requests, 1 connection (broker capacity, no kafkajs)', raw)
     row('kafkajs produce, 1 producer, acks=-1, batches of 100', produceRate)
     row(`kafkajs produce, ${PRODUCER_PROCS} producer processes together`, multiRate)
