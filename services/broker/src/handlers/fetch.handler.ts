@@ -49,6 +49,17 @@ function readOnce(
   return { res, bytes, errors }
 }
 
+/** True when a partition is gone or has records past its fetch offset (enough for min_bytes <= 1). */
+function hasNewData(req: FetchRequest, ctx: RequestContext): boolean {
+  for (const t of req.topics) {
+    for (const p of t.partitions) {
+      const log = ctx.core.topics.partition(t.name, p.index)
+      if (!log || log.nextOffset > p.fetchOffset) return true
+    }
+  }
+  return false
+}
+
 function countOut(res: FetchResponse, ctx: RequestContext): void {
   const m = ctx.core.metrics
   if (!m) return
@@ -94,6 +105,10 @@ export function handleFetch(req: FetchRequest, ctx: RequestContext): FetchRespon
     }
     const remove = ctx.core.addFetchWaiter(keys, () => {
       if (done) return
+      if (req.minBytes <= 1) {
+        if (hasNewData(req, ctx)) finish()
+        return
+      }
       const probe = readOnce(req, ctx)
       if (probe.bytes >= req.minBytes || probe.errors > 0) finish()
     })
