@@ -1,6 +1,9 @@
 import { connect, type Socket } from 'node:net'
+import { crc32c } from '@node-rs/crc32'
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { encodeBatch } from '../../../../services/broker/src/protocol/record-batch.ts'
+import { Writer } from '../../../../services/broker/src/protocol/writer.ts'
 import { startTestBroker, type TestBroker } from './broker-fixture.ts'
 
 let tb: TestBroker
@@ -36,7 +39,12 @@ function open(): Promise<Raw> {
 }
 
 /** A request frame: size, api_key, api_version, correlation_id, client_id, body. */
-function frame(apiKey: number, version: number, correlationId: number, body = Buffer.alloc(0)): Buffer {
+function frame(
+  apiKey: number,
+  version: number,
+  correlationId: number,
+  body: Buffer = Buffer.alloc(0),
+): Buffer {
   const clientId = Buffer.from('raw')
   const head = Buffer.alloc(4 + 2 + 2 + 4 + 2 + clientId.length)
   head.writeInt32BE(head.length - 4 + body.length, 0)
@@ -143,6 +151,48 @@ describe('bad input on the wire', () => {
     raw.socket.write(frame(3, 4, 1, body))
     await within(raw.closed, 5000, 'close')
     await othersStillServed()
+  })
+})
+
+describe('record batches the broker refuses', () => {
+  async function produceRaw(batch: Buffer): Promise<number> {
+    const admin = kafka.admin()
+    await admin.connect()
+    await admin.createTopics({ topics: [{ topic: 'raw-produce', numPartitions: 1 }] })
+    await admin.disconnect()
+    const w = new Writer()
+    w.nullableString(null).int16(-1).int32(5000)
+    w.array(['raw-produce'], (w, topic) => {
+      w.string(topic)
+      w.array([0], (w, index) => w.int32(index).bytes(batch))
+    })
+    const raw = await open()
+    raw.socket.write(frame(0, 7, 9, w.toBuffer()))
+    await waitFrames(raw, 1)
+    raw.socket.destroy()
+    const res = raw.frames[0]!
+    // correlation_id, [responses] count, name, [partitions] count, index, error_code
+    return res.readInt16BE(4 + 4 + 2 + 'raw-produce'.length + 4 + 4)
+  }
+
+  const batch = () =>
+    encodeBatch({
+      firstTimestamp: Date.now(),
+      records: [{ offsetDelta: 0, timestampDelta: 0, key: null, value: Buffer.from('v'), headers: [] }],
+    })
+
+  it('answers a snappy batch with UNSUPPORTED_COMPRESSION_TYPE (76)', async () => {
+    const snappy = batch()
+    snappy.writeInt16BE(2, 21)
+    snappy.writeUInt32BE(crc32c(snappy.subarray(21)) >>> 0, 17)
+    expect(await produceRaw(snappy)).toBe(76)
+  })
+
+  it('answers a batch with a wrong CRC with CORRUPT_MESSAGE (2)', async () => {
+    const bad = batch()
+    bad[bad.length - 1]! ^= 0xff
+    expect(await produceRaw(bad)).toBe(2)
+    expect(await produceRaw(batch())).toBe(0)
   })
 })
 
