@@ -2,6 +2,10 @@ import { KafkaError } from '../protocol/error-codes.ts'
 import type { CreateTopicsRequest, CreateTopicsResponse } from '../protocol/messages/create-topics.v0.ts'
 import type { DeleteTopicsRequest, DeleteTopicsResponse } from '../protocol/messages/delete-topics.v0.ts'
 import type {
+  DescribeConfigsRequest,
+  DescribeConfigsResponse,
+} from '../protocol/messages/describe-configs.v0.ts'
+import type {
   InitProducerIdRequest,
   InitProducerIdResponse,
 } from '../protocol/messages/init-producer-id.v0.ts'
@@ -69,4 +73,49 @@ export function handleInitProducerId(
     return { errorCode: KafkaError.INVALID_REQUEST, producerId: -1, producerEpoch: -1 }
   }
   return { errorCode: 0, producerId: ctx.core.allocateProducerId(), producerEpoch: 0 }
+}
+
+const TOPIC_RESOURCE = 2
+
+/**
+ * Effective topic configs: the ones this broker honours (with their default flagged) plus any
+ * other config the topic was created with. Broker resources describe no configs.
+ */
+export function handleDescribeConfigs(
+  req: DescribeConfigsRequest,
+  ctx: RequestContext,
+): DescribeConfigsResponse {
+  return {
+    results: req.resources.map((res) => {
+      const base = { type: res.type, name: res.name }
+      if (res.type !== TOPIC_RESOURCE) return { ...base, errorCode: 0, errorMessage: null, configs: [] }
+      const topic = ctx.core.topics.topics.get(res.name)
+      if (!topic)
+        return {
+          ...base,
+          errorCode: KafkaError.UNKNOWN_TOPIC_OR_PARTITION,
+          errorMessage: `topic ${res.name} does not exist`,
+          configs: [],
+        }
+      const s = topic.settings
+      const effective: Record<string, string> = {
+        'cleanup.policy': s.cleanupPolicy,
+        'retention.ms': String(s.retentionMs),
+        'retention.bytes': String(s.retentionBytes),
+        'segment.bytes': String(s.segmentBytes),
+        'segment.ms': String(s.segmentMs),
+        'max.message.bytes': String(s.maxMessageBytes),
+        ...topic.configs,
+      }
+      const names = res.keys ?? Object.keys(effective)
+      return {
+        ...base,
+        errorCode: 0,
+        errorMessage: null,
+        configs: names
+          .filter((n) => n in effective)
+          .map((n) => ({ name: n, value: effective[n]!, readOnly: false, isDefault: !(n in topic.configs) })),
+      }
+    }),
+  }
 }

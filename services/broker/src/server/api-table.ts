@@ -1,4 +1,9 @@
-import { handleCreateTopics, handleDeleteTopics, handleInitProducerId } from '../handlers/admin.handlers.ts'
+import {
+  handleCreateTopics,
+  handleDeleteTopics,
+  handleDescribeConfigs,
+  handleInitProducerId,
+} from '../handlers/admin.handlers.ts'
 import type { RequestContext } from '../handlers/context.ts'
 import { handleFetch } from '../handlers/fetch.handler.ts'
 import {
@@ -22,6 +27,7 @@ import * as createTopics0 from '../protocol/messages/create-topics.v0.ts'
 import * as createTopics1 from '../protocol/messages/create-topics.v1.ts'
 import { encodeCreateTopicsResponseV2 } from '../protocol/messages/create-topics.v2.ts'
 import * as deleteTopics from '../protocol/messages/delete-topics.v0.ts'
+import * as describeConfigs from '../protocol/messages/describe-configs.v0.ts'
 import * as describeGroups from '../protocol/messages/describe-groups.v0.ts'
 import { decodeFetchRequestV4, encodeFetchResponseV4 } from '../protocol/messages/fetch.v4.ts'
 import * as findCoordinator0 from '../protocol/messages/find-coordinator.v0.ts'
@@ -248,6 +254,17 @@ export const apis: ApiDefinition[] = [
       1,
     ),
     handleInitProducerId,
+  ),
+  api(
+    ApiKey.DescribeConfigs,
+    'DescribeConfigs',
+    {
+      0: {
+        decode: describeConfigs.decodeDescribeConfigsRequestV0,
+        encode: describeConfigs.encodeDescribeConfigsResponseV0,
+      },
+    },
+    handleDescribeConfigs,
   ),
 ]
 

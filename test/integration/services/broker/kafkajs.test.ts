@@ -1,4 +1,4 @@
-import { CompressionTypes, type Consumer, Kafka, logLevel } from 'kafkajs'
+import { CompressionTypes, ConfigResourceTypes, type Consumer, Kafka, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { partitionFor, startTestBroker, type TestBroker, waitFor } from './broker-fixture.ts'
 
@@ -176,6 +176,16 @@ describe('kafkajs against the broker', () => {
       }),
     ).toBe(true)
     expect(tb.broker.core.topics.topics.get('policies')!.settings.cleanupPolicy).toBe('compact')
+    const described = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: 'policies' }],
+    })
+    const entries = described.resources[0]!.configEntries
+    expect(entries.find((e) => e.configName === 'cleanup.policy')).toMatchObject({
+      configValue: 'compact',
+      isDefault: false,
+    })
+    expect(entries.find((e) => e.configName === 'retention.ms')).toMatchObject({ isDefault: true })
     await expect(admin.createTopics({ topics: [{ topic: 'scratch', numPartitions: 2 }] })).resolves.toBe(
       false,
     )
