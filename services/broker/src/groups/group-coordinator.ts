@@ -320,7 +320,12 @@ export class GroupCoordinator {
         }),
       })),
     }
-    this.offsets.commit(req.groupId, entries)
+    try {
+      this.offsets.commit(req.groupId, entries)
+    } catch (err) {
+      this.log.error({ err, group: req.groupId }, 'offset commit write failed')
+      return all(KafkaError.COORDINATOR_NOT_AVAILABLE)
+    }
     if (!g) this.group(req.groupId)
     return res
   }

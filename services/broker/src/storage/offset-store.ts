@@ -92,12 +92,17 @@ export class OffsetStore {
     for (const e of entries) g.set(`${e.topic}\0${e.partition}`, { offset: e.offset, metadata: e.metadata })
   }
 
-  /** Writes the commit to the file (page cache) and then to memory. */
+  /** Writes the commit to the file (page cache) and then to memory; a failed write leaves neither changed. */
   commit(groupId: string, entries: OffsetCommitEntry[]): void {
     if (entries.length === 0) return
     const buf = encodeEntry(groupId, entries)
     let off = 0
-    while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off)
+    try {
+      while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off)
+    } catch (err) {
+      ftruncateSync(this.fd, this.size)
+      throw err
+    }
     this.size += buf.length
     this.dirty = true
     this.apply(groupId, entries)

@@ -116,18 +116,26 @@ export class PartitionLog {
       if (check.kind === 'duplicate') return { ok: true, baseOffset: check.baseOffset, logAppendTime: -1 }
       if (check.kind === 'error') return { ok: false, errorCode: check.errorCode, detail: check.detail }
     }
-    this.maybeRoll(now)
     const baseOffset = this.nextOffset
+    const bases: number[] = []
     let next = baseOffset
     let maxTs = -1
     for (const [i, batch] of batches.entries()) {
       const h = headers[i]!
       assignBaseOffset(batch, next)
-      this.producers.record(h.producerId, h.producerEpoch, h.baseSequence, h.lastOffsetDelta, next)
+      bases.push(next)
       next += h.lastOffsetDelta + 1
       maxTs = Math.max(maxTs, h.maxTimestamp)
     }
-    this.active.append(batches, next, maxTs)
+    try {
+      this.maybeRoll(now)
+      this.active.append(batches, next, maxTs)
+    } catch (err) {
+      this.log.error({ err, topic: this.topic, partition: this.partition }, 'append failed')
+      return { ok: false, errorCode: KafkaError.KAFKA_STORAGE_ERROR, detail: (err as Error).message }
+    }
+    for (const [i, h] of headers.entries())
+      this.producers.record(h.producerId, h.producerEpoch, h.baseSequence, h.lastOffsetDelta, bases[i]!)
     this.nextOffset = next
     this.dirty = true
     return { ok: true, baseOffset, logAppendTime: -1 }

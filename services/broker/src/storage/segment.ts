@@ -150,7 +150,13 @@ export class Segment {
   append(batches: Buffer[], nextOffset: number, maxTimestamp: number): void {
     const data = batches.length === 1 ? batches[0]! : Buffer.concat(batches)
     let off = 0
-    while (off < data.length) off += writeSync(this.logFd, data, off, data.length - off)
+    try {
+      while (off < data.length) off += writeSync(this.logFd, data, off, data.length - off)
+    } catch (err) {
+      // A partial write (disk full) must not stay in front of the next append.
+      ftruncateSync(this.logFd, this.size)
+      throw err
+    }
     let pos = this.size
     for (const b of batches) {
       if (this.noteBatch(Number(b.readBigInt64BE(0)), pos, b.length)) {
