@@ -156,6 +156,10 @@ describe('bad input on the wire', () => {
 
 describe('record batches the broker refuses', () => {
   async function produceRaw(batch: Buffer): Promise<number> {
+    return (await produceRawFull(batch)).errorCode
+  }
+
+  async function produceRawFull(batch: Buffer): Promise<{ errorCode: number; baseOffset: number }> {
     const admin = kafka.admin()
     await admin.connect()
     await admin.createTopics({ topics: [{ topic: 'raw-produce', numPartitions: 1 }] })
@@ -171,8 +175,9 @@ describe('record batches the broker refuses', () => {
     await waitFrames(raw, 1)
     raw.socket.destroy()
     const res = raw.frames[0]!
-    // correlation_id, [responses] count, name, [partitions] count, index, error_code
-    return res.readInt16BE(4 + 4 + 2 + 'raw-produce'.length + 4 + 4)
+    // correlation_id, [responses] count, name, [partitions] count, index, error_code, base_offset
+    const at = 4 + 4 + 2 + 'raw-produce'.length + 4 + 4
+    return { errorCode: res.readInt16BE(at), baseOffset: Number(res.readBigInt64BE(at + 2)) }
   }
 
   const batch = () =>
@@ -186,6 +191,33 @@ describe('record batches the broker refuses', () => {
     snappy.writeInt16BE(2, 21)
     snappy.writeUInt32BE(crc32c(snappy.subarray(21)) >>> 0, 17)
     expect(await produceRaw(snappy)).toBe(76)
+  })
+
+  it('answers a retried idempotent batch with its original offset instead of appending it again', async () => {
+    const producerId = tb.broker.core.allocateProducerId()
+    const idempotent = (baseSequence: number) =>
+      encodeBatch({
+        firstTimestamp: Date.now(),
+        records: [
+          {
+            offsetDelta: 0,
+            timestampDelta: 0,
+            key: null,
+            value: Buffer.from(`seq-${baseSequence}`),
+            headers: [],
+          },
+        ],
+        producerId,
+        producerEpoch: 0,
+        baseSequence,
+      })
+    const first = await produceRawFull(idempotent(0))
+    expect(first.errorCode).toBe(0)
+    const retry = await produceRawFull(idempotent(0))
+    expect(retry).toEqual(first)
+    const next = await produceRawFull(idempotent(1))
+    expect(next).toEqual({ errorCode: 0, baseOffset: first.baseOffset + 1 })
+    expect((await produceRawFull(idempotent(5))).errorCode).toBe(45)
   })
 
   it('answers a batch with a wrong CRC with CORRUPT_MESSAGE (2)', async () => {
