@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { Kafka } from 'kafkajs'
+import { ConfigResourceTypes, type Kafka } from 'kafkajs'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
@@ -100,6 +100,14 @@ describe('messaging adapter against the embedded broker over TCP', () => {
       const metadata = await admin.fetchTopicMetadata({ topics: platformTopics.map((t) => t.topic) })
       const partitions = Object.fromEntries(metadata.topics.map((t) => [t.name, t.partitions.length]))
       expect(partitions).toEqual(Object.fromEntries(platformTopics.map((t) => [t.topic, t.partitions])))
+      const described = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [
+          { type: ConfigResourceTypes.TOPIC, name: policyV1.topic, configNames: ['cleanup.policy'] },
+        ],
+      })
+      const cleanup = described.resources[0]?.configEntries.find((e) => e.configName === 'cleanup.policy')
+      expect(cleanup?.configValue).toBe('compact')
     } finally {
       await admin.disconnect()
     }
