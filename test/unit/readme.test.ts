@@ -18,7 +18,7 @@ function variablesInCode(): Map<string, string[]> {
   const found = new Map<string, string[]>()
   const add = (name: string, file: string) =>
     found.set(name, [...(found.get(name) ?? []), relative(root, file)])
-  const files = ['lib', 'services', 'scripts', 'cli'].flatMap((dir) => sources(join(root, dir)))
+  const files = ['lib', 'services', 'scripts', 'cli', 'training'].flatMap((dir) => sources(join(root, dir)))
   for (const file of files) {
     const text = readFileSync(file, 'utf8')
     const isConfig =
