@@ -6,6 +6,7 @@ import { headerText } from './contracts/contract.ts'
 import { dlqV1 } from './contracts/dlq.v1.ts'
 import { errorCodeOf, isRetriable, MessagingError } from './errors.ts'
 import { type ConnectRetryOptions, connectWithRetry } from './kafka.ts'
+import type { MessagingMetrics } from './metrics.ts'
 import type { MessageProducer } from './producer.ts'
 
 /** Where a message came from, for logs and idempotency keys. */
@@ -68,6 +69,8 @@ type ConsumerOptions<T> = {
   heartbeatIntervalMs?: number
   retry?: HandlerRetryOptions
   connectRetry?: ConnectRetryOptions
+  /** Counts outcomes, retries and handler time when given. */
+  metrics?: MessagingMetrics
 }
 
 export type SubscribeOptions<T> = ConsumerOptions<T> & { handler: MessageHandler<T> }
@@ -131,11 +134,12 @@ export async function subscribe<T>(options: SubscribeOptions<T>): Promise<Subscr
       const outcome = await withHandlerRetry(
         options.retry,
         (attempt) => options.handler(decoded, contextOf(record, attempt)),
-        { stop, heartbeat, log, where: { partition, offset: message.offset } },
+        { stop, heartbeat, log, where: { partition, offset: message.offset }, metrics: metricsFor(options) },
       )
       if (outcome.kind === 'stopped') return
       if (outcome.kind === 'dead-letter')
         await deadLetter(options, record, outcome.err, outcome.attempts, log)
+      else countDone(options, 1)
       await commit(consumer, topic, partition, message.offset)
     },
   }))
@@ -175,17 +179,28 @@ export async function subscribeBatches<T>(options: SubscribeBatchesOptions<T>): 
               )
               failed = result?.failed ?? []
             },
-            { stop, heartbeat, log, where: { partition, offset: chunk[0]!.offset } },
+            {
+              stop,
+              heartbeat,
+              log,
+              where: { partition, offset: chunk[0]!.offset },
+              metrics: metricsFor(options),
+            },
           )
           if (outcome.kind === 'stopped') return
           if (outcome.kind === 'dead-letter') {
             for (const item of items)
               await deadLetter(options, item.record, outcome.err, outcome.attempts, log)
           } else {
+            let deadLettered = 0
             for (const { index, error } of failed) {
               const item = items[index]
-              if (item) await deadLetter(options, item.record, error, 1, log)
+              if (item) {
+                await deadLetter(options, item.record, error, 1, log)
+                deadLettered++
+              }
             }
+            countDone(options, items.length - deadLettered)
           }
         }
         const last = chunk[chunk.length - 1]!
@@ -300,17 +315,27 @@ function contextOf(record: RawRecord, attempt: number): MessageContext {
 async function withHandlerRetry(
   retry: HandlerRetryOptions | undefined,
   run: (attempt: number) => Promise<void>,
-  context: { stop: AbortSignal; heartbeat: () => Promise<void>; log: Logger; where: Record<string, unknown> },
+  context: {
+    stop: AbortSignal
+    heartbeat: () => Promise<void>
+    log: Logger
+    where: Record<string, unknown>
+    metrics?: { metrics: MessagingMetrics; labels: { topic: string; group: string } }
+  },
 ): Promise<Outcome> {
   const maxAttempts = retry?.maxAttempts ?? Number.POSITIVE_INFINITY
   let delay = retry?.initialDelayMs ?? 200
   const maxDelay = retry?.maxDelayMs ?? 10_000
   for (let attempt = 1; ; attempt++) {
+    const stopTimer = context.metrics?.metrics.handlerSeconds.startTimer(context.metrics.labels)
     try {
       await run(attempt)
+      stopTimer?.()
       return { kind: 'done' }
     } catch (err) {
+      stopTimer?.()
       if (!isRetriable(err) || attempt >= maxAttempts) return { kind: 'dead-letter', err, attempts: attempt }
+      context.metrics?.metrics.retries.inc(context.metrics.labels)
       context.log.warn(
         { ...context.where, attempt, delayMs: delay, code: errorCodeOf(err), err: (err as Error).message },
         'handler failed with a retriable error; retrying',
@@ -324,6 +349,21 @@ async function withHandlerRetry(
       delay = Math.min(delay * 2, maxDelay)
     }
   }
+}
+
+function metricsFor<T>(
+  options: ConsumerOptions<T>,
+): { metrics: MessagingMetrics; labels: { topic: string; group: string } } | undefined {
+  return options.metrics
+    ? { metrics: options.metrics, labels: { topic: options.contract.topic, group: options.groupId } }
+    : undefined
+}
+
+function countDone<T>(options: ConsumerOptions<T>, count: number): void {
+  options.metrics?.handled.inc(
+    { topic: options.contract.topic, group: options.groupId, outcome: 'done' },
+    count,
+  )
 }
 
 async function deadLetter<T>(
@@ -359,6 +399,7 @@ async function deadLetter<T>(
     deadLetteredAt: new Date().toISOString(),
     value: message.value ?? Buffer.alloc(0),
   })
+  options.metrics?.handled.inc({ topic, group: options.groupId, outcome: 'dead-lettered' })
   log.warn(
     {
       partition,

@@ -26,5 +26,6 @@ export {
 } from './errors.ts'
 export { type ConnectRetryOptions, connectWithRetry, createKafka, type KafkaOptions } from './kafka.ts'
 export { type Messaging, type OpenMessagingOptions, openMessaging } from './messaging.ts'
+export { MessagingMetrics } from './metrics.ts'
 export { MessageProducer, type ProducerOptions } from './producer.ts'
 export { type EnsureTopicsOptions, ensureTopics, platformTopics, type TopicSpec } from './topics.ts'

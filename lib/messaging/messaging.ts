@@ -1,4 +1,5 @@
 import type { Kafka } from 'kafkajs'
+import type { Registry } from 'prom-client'
 import type { Logger } from '../log/index.ts'
 import {
   type SubscribeBatchesOptions,
@@ -8,6 +9,7 @@ import {
   subscribeBatches,
 } from './consumer.ts'
 import { type ConnectRetryOptions, connectWithRetry, createKafka } from './kafka.ts'
+import { MessagingMetrics } from './metrics.ts'
 import { MessageProducer } from './producer.ts'
 import { ensureTopics, type TopicSpec } from './topics.ts'
 
@@ -26,9 +28,11 @@ export type OpenMessagingOptions = {
   /** Idempotent producer; default false. */
   idempotent?: boolean
   connectRetry?: ConnectRetryOptions
+  /** The service's Prometheus registry: adds the `tokenline_messages_*` series (see metrics.ts). */
+  registry?: Registry
 }
 
-type Provided = 'kafka' | 'deadLetter' | 'brokers' | 'logger' | 'connectRetry'
+type Provided = 'kafka' | 'deadLetter' | 'brokers' | 'logger' | 'connectRetry' | 'metrics'
 type ServiceSubscribeOptions<T> = Omit<SubscribeOptions<T>, Provided>
 type ServiceSubscribeBatchesOptions<T> = Omit<SubscribeBatchesOptions<T>, Provided>
 
@@ -66,7 +70,9 @@ export async function openMessaging(options: OpenMessagingOptions): Promise<Mess
       await admin.disconnect()
     }
   }
+  const metrics = options.registry ? new MessagingMetrics(options.registry) : undefined
   const producer = new MessageProducer(kafka, {
+    metrics,
     logger,
     brokers,
     idempotent: options.idempotent,
@@ -74,7 +80,14 @@ export async function openMessaging(options: OpenMessagingOptions): Promise<Mess
   })
   await producer.connect()
   const subscriptions: Subscription[] = []
-  const provided = { kafka, brokers, logger, deadLetter: producer, connectRetry: options.connectRetry }
+  const provided = {
+    kafka,
+    brokers,
+    logger,
+    deadLetter: producer,
+    connectRetry: options.connectRetry,
+    metrics,
+  }
   return {
     kafka,
     producer,

@@ -3,6 +3,7 @@ import type { Logger } from '../log/index.ts'
 import type { MessageContract } from './contracts/contract.ts'
 import { MessagingError } from './errors.ts'
 import { type ConnectRetryOptions, connectWithRetry } from './kafka.ts'
+import type { MessagingMetrics } from './metrics.ts'
 
 export type ProducerOptions = {
   logger: Logger
@@ -18,6 +19,8 @@ export type ProducerOptions = {
   /** How long the broker may wait for all in-sync replicas (ms); default 30000. */
   ackTimeoutMs?: number
   connectRetry?: ConnectRetryOptions
+  /** Counts published and failed records when given. */
+  metrics?: MessagingMetrics
 }
 
 /** Kafka error types a retry will not cure. */
@@ -110,11 +113,13 @@ export class MessageProducer {
         timeout: this.options.ackTimeoutMs ?? 30_000,
         messages,
       })
+      this.options.metrics?.published.inc({ topic: contract.topic }, messages.length)
       return metadata.map((meta) => ({
         partition: meta.partition,
         offset: meta.baseOffset ?? meta.offset ?? '-1',
       }))
     } catch (err) {
+      this.options.metrics?.publishFailures.inc({ topic: contract.topic }, messages.length)
       const type = kafkaErrorType(err)
       throw new MessagingError(
         'MESSAGING_PUBLISH_FAILED',

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ConfigResourceTypes, type Kafka } from 'kafkajs'
 import { pino } from 'pino'
+import { Registry } from 'prom-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { TokenlineError } from '../../../../lib/errors/index.ts'
@@ -17,6 +18,7 @@ import {
   escalationV1,
   MessageProducer,
   MessagingError,
+  MessagingMetrics,
   openMessaging,
   platformTopics,
   policyV1,
@@ -195,6 +197,8 @@ describe('messaging adapter against the embedded broker over TCP', () => {
     const broken = escalation({ inspectionId: randomUUID(), lineId })
     await producer.publish(escalationV1, lineId, flaky)
     await producer.publish(escalationV1, lineId, broken)
+    const registry = new Registry()
+    const metrics = new MessagingMetrics(registry)
     const attempts = new Map<string, number>()
     const done: string[] = []
     const subscription = await subscribe({
@@ -204,6 +208,7 @@ describe('messaging adapter against the embedded broker over TCP', () => {
       groupId,
       contract: escalationV1,
       deadLetter: producer,
+      metrics,
       retry: { initialDelayMs: 20, maxDelayMs: 50 },
       handler: async (message, context) => {
         if (message.lineId !== lineId) return
@@ -224,6 +229,14 @@ describe('messaging adapter against the embedded broker over TCP', () => {
     }
     expect(done).toEqual([flaky.inspectionId])
     expect(attempts.get(flaky.inspectionId)).toBe(3)
+    const text = await registry.metrics()
+    const labels = `topic="tokenline.escalations.v1",group="${groupId}"`
+    expect(text).toContain(`tokenline_messages_handler_retries_total{${labels}} 2`)
+    // Earlier tests left an invalid record on the topic; this group dead-letters it too.
+    const deadLettered = text.match(
+      new RegExp(`tokenline_messages_handled_total\\{${labels},outcome="dead-lettered"\\} (\\d+)`),
+    )
+    expect(Number(deadLettered?.[1])).toBeGreaterThanOrEqual(1)
     const [letter] = await deadLetters(groupId, lineId, 1)
     expect(letter?.error).toEqual({
       code: 'TEST_LABEL_UNKNOWN',
@@ -589,7 +602,13 @@ describe('openMessaging', () => {
   it('bootstraps topics on a fresh broker, connects, subscribes, reports ready and closes', async () => {
     const fresh = await startTestBroker()
     try {
-      const messaging = await openMessaging({ brokers: fresh.brokers, clientId: 'gateway-test', logger })
+      const registry = new Registry()
+      const messaging = await openMessaging({
+        brokers: fresh.brokers,
+        clientId: 'gateway-test',
+        logger,
+        registry,
+      })
       const got: string[] = []
       const subscription = await messaging.subscribe({
         groupId: 'tokenline-gateway',
@@ -604,6 +623,15 @@ describe('openMessaging', () => {
       await messaging.producer.publish(verdictV1, sent.lineId, sent)
       await until(() => got.length === 1, 'the verdict')
       expect(got).toEqual([sent.inspectionId])
+      await sleep(100)
+      const metrics = await registry.metrics()
+      expect(metrics).toContain('tokenline_messages_published_total{topic="tokenline.verdicts.v1"} 1')
+      expect(metrics).toContain(
+        'tokenline_messages_handled_total{topic="tokenline.verdicts.v1",group="tokenline-gateway",outcome="done"} 1',
+      )
+      expect(metrics).toContain(
+        'tokenline_messages_handler_seconds_count{topic="tokenline.verdicts.v1",group="tokenline-gateway"} 1',
+      )
       await messaging.close()
       expect(messaging.isReady()).toBe(false)
       const admin = messaging.kafka.admin()
