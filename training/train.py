@@ -69,6 +69,7 @@ def parse_args(argv=None):
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--export-only", action="store_true", help="skip training, export the last checkpoint")
+    p.add_argument("--init", help="start from the weights of this checkpoint (fine-tuning)")
     p.add_argument("--command", default="", help="command line recorded in the manifest")
     return p.parse_args(argv)
 
@@ -81,8 +82,9 @@ def log(work: str, msg: str):
 
 
 def sample_questions(labels, y, vocab, max_len, gen):
-    """One question per image: 15 % none, 35 % "any defect?", 50 % a named class (half the time
-    the image's own class when it is defective, so yes and no stay balanced)."""
+    """One question per image, drawn independently of its label (a label-dependent draw lets the
+    class head read the answer off the question): 15 % none, 35 % "any defect?", 50 % "is there
+    a <class>?" with the class uniform over the defect classes."""
     qs = question_set(labels)
     named_qs = [(t, c) for t, c in qs if c is not None]
     any_q = [(t, c) for t, c in qs if c is None]
@@ -97,8 +99,6 @@ def sample_questions(labels, y, vocab, max_len, gen):
             continue
         if r < 0.5 and any_q:
             text, named = any_q[0]
-        elif lab != "ok" and torch.rand(1, generator=gen).item() < 0.5:
-            text, named = next((t, c) for t, c in named_qs if c == lab)
         else:
             text, named = named_qs[torch.randint(len(named_qs), (1,), generator=gen).item()]
         ids.append(encode_question(text, vocab, max_len))
@@ -168,6 +168,10 @@ def main(argv=None):
         seconds, steps = ckpt["seconds"], ckpt["steps"]
         log(args.work, f"loaded {ckpt_path} (step {steps}, {seconds:.0f} s)")
     else:
+        if args.init:
+            init = torch.load(args.init)
+            model.load_state_dict(init["model"])
+            log(args.work, f"initialised from {args.init} (step {init['steps']}, {init['seconds']:.0f} s)")
         seconds, steps = train_loop(args, model, train, val, budgets, weights, vocab, max_len, ckpt_path)
 
     temps, val_metrics = {}, {}
@@ -212,11 +216,12 @@ def main(argv=None):
         max_len=max_len,
         temperatures=temps,
         training={
-            "command": args.command or " ".join(sys.argv),
+            "command": args.command or " ".join([sys.executable] + sys.argv),
             "dataSeeds": seeds,
             "parameters": count_parameters(model),
             "seconds": round(seconds, 1),
             "steps": steps,
+            **({"initialisedFrom": _init_summary(args.init)} if args.init else {}),
             "architecture": model.config,
             "trainImages": train.count,
             "budgetWeights": dict(zip([str(b) for b in budgets], weights)),
@@ -304,6 +309,11 @@ def train_loop(args, model, train, val, budgets, weights, vocab, max_len, ckpt_p
     save_checkpoint(ckpt_path, model, seconds, steps)
     log(args.work, f"trained {steps} steps in {seconds:.0f} s, images per budget {seen}")
     return seconds, steps
+
+
+def _init_summary(path):
+    ckpt = torch.load(path)
+    return {"checkpoint": path, "steps": ckpt["steps"], "seconds": round(ckpt["seconds"], 1)}
 
 
 def save_checkpoint(path, model, seconds, steps):
