@@ -105,6 +105,8 @@ function slug(text: string): string {
   )
 }
 
+const round4 = (x: number) => Math.round(x * 1e4) / 1e4
+
 const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(3)}`
 
 function printFusion(fused: ScalingPass): void {
@@ -214,10 +216,12 @@ runMain('eval', async () => {
       primary.report.points.map((p) => [
         String(p.budget),
         {
-          accuracy: p.accuracy,
-          perClassRecall: Object.fromEntries(Object.entries(p.perClass).map(([c, v]) => [c, v.recall])),
-          ece: p.ece,
-          latencyMsPerImage: p.latencyMsPerImage,
+          accuracy: round4(p.accuracy),
+          perClassRecall: Object.fromEntries(
+            Object.entries(p.perClass).map(([c, v]) => [c, round4(v.recall)]),
+          ),
+          ece: round4(p.ece),
+          latencyMsPerImage: round4(p.latencyMsPerImage),
           batchSize: batch,
           samples: items.length,
         },
