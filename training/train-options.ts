@@ -24,7 +24,7 @@ export const rolePresets: Record<TrainRole, RolePreset> = {
 export type TrainOptions = {
   /** Tokenized folder (meta.json), generated dataset (labels.jsonl) or labelled `<dir>/<class>/*.png|jpg`. */
   data: string
-  /** Validation split in any of the same forms; absent: every 5th image of `data` is held out. */
+  /** Validation split in any of the same forms; absent: a fifth of `data`, chosen by a hash of the image id, is held out. */
   val?: string
   /** Held-out test split for the metrics written into the manifest; optional. */
   test?: string

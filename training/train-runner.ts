@@ -32,6 +32,16 @@ async function exists(path: string): Promise<boolean> {
   )
 }
 
+/** FNV-1a of an image id: a held-out choice that ignores file order (generated ids cycle classes). */
+export function heldOut(id: string): boolean {
+  let h = 0x811c9dc5
+  for (let i = 0; i < id.length; i++) {
+    h ^= id.charCodeAt(i)
+    h = Math.imul(h, 0x01000193) >>> 0
+  }
+  return h % 5 === 0
+}
+
 function subset(dataset: Dataset, keep: (i: number) => boolean): Dataset {
   return {
     ...dataset,
@@ -61,8 +71,8 @@ async function tokenize(
 
 /**
  * Tensor folders for train / val / test. A folder with meta.json is used as it is; anything else
- * is opened as a dataset and tokenized under `<work>/tensors/`. Without `val`, every 5th image of
- * `data` is held out for validation (temperatures are fitted there).
+ * is opened as a dataset and tokenized under `<work>/tensors/`. Without `val`, a fifth of the images of
+ * `data`, chosen by a hash of the image id, is held out for validation (temperatures are fitted there).
  */
 export async function prepareTensors(
   options: TrainOptions,
@@ -91,13 +101,13 @@ export async function prepareTensors(
     }
     const all = await openDataset(options.data, options.labels)
     train = await tokenize(
-      subset(all, (i) => i % 5 !== 4),
+      subset(all, (i) => !heldOut(all.items[i]!.id)),
       join(options.work, 'tensors', 'train'),
       options,
       hooks,
     )
     val = await tokenize(
-      subset(all, (i) => i % 5 === 4),
+      subset(all, (i) => heldOut(all.items[i]!.id)),
       join(options.work, 'tensors', 'val'),
       options,
       hooks,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ConfigError } from '../../../lib/config/index.ts'
 import { budgetWeightsFor, loadTrainOptions } from '../../../training/train-options.ts'
+import { heldOut } from '../../../training/train-runner.ts'
 
 describe('loadTrainOptions', () => {
   it('names both models after the data folder and uses the presets by default', () => {
@@ -78,5 +79,16 @@ describe('budgetWeightsFor', () => {
 
   it('falls back to uniform weights for another ladder', () => {
     expect(budgetWeightsFor('edge', [4, 16, 64, 256])).toEqual([1, 1, 1, 1])
+  })
+})
+
+describe('heldOut', () => {
+  it('holds out about a fifth of the images whatever their order, so cycling classes all reach validation', () => {
+    const ids = Array.from({ length: 1000 }, (_, i) => String(i).padStart(7, '0'))
+    const held = ids.filter((id) => heldOut(id))
+    expect(held.length).toBeGreaterThan(150)
+    expect(held.length).toBeLessThan(250)
+    const classes = new Set(held.map((id) => Number(id) % 5))
+    expect(classes.size).toBe(5)
   })
 })
