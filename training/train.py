@@ -63,6 +63,7 @@ def parse_args(argv=None):
     p.add_argument("--weight-decay", type=float, default=0.05)
     p.add_argument("--patch-loss", type=float, default=1.0)
     p.add_argument("--answer-loss", type=float, default=0.5)
+    p.add_argument("--question-mix", default="0.15,0.35", help="shares of no question and of \"any defect?\"")
     p.add_argument("--eval-every", type=float, default=6.0, help="minutes between validation runs")
     p.add_argument("--eval-samples", type=int, default=600, help="validation images per budget during training")
     p.add_argument("--fusion-samples", type=int, default=1000, help="test images for the fusion comparison")
@@ -81,10 +82,10 @@ def log(work: str, msg: str):
         f.write(line + "\n")
 
 
-def sample_questions(labels, y, vocab, max_len, gen):
+def sample_questions(labels, y, vocab, max_len, gen, mix=(0.15, 0.35)):
     """One question per image, drawn independently of its label (a label-dependent draw lets the
-    class head read the answer off the question): 15 % none, 35 % "any defect?", 50 % "is there
-    a <class>?" with the class uniform over the defect classes."""
+    class head read the answer off the question): `mix[0]` none, `mix[1]` "any defect?", the rest
+    "is there a <class>?" with the class uniform over the defect classes."""
     qs = question_set(labels)
     named_qs = [(t, c) for t, c in qs if c is not None]
     any_q = [(t, c) for t, c in qs if c is None]
@@ -92,12 +93,12 @@ def sample_questions(labels, y, vocab, max_len, gen):
     for cls in y.tolist():
         lab = labels[cls]
         r = torch.rand(1, generator=gen).item()
-        if r < 0.15 or not named_qs:
+        if r < mix[0] or not named_qs:
             ids.append([0] * max_len)
             answers.append(0.0)
             has.append(0.0)
             continue
-        if r < 0.5 and any_q:
+        if r < mix[0] + mix[1] and any_q:
             text, named = any_q[0]
         else:
             text, named = named_qs[torch.randint(len(named_qs), (1,), generator=gen).item()]
@@ -263,7 +264,8 @@ def train_loop(args, model, train, val, budgets, weights, vocab, max_len, ckpt_p
         tok, y, cov = train.batch(idx, n)
         tok, cov = augment(tok, cov, train.patch, train.channels, gen)
         if model.fused:
-            q, ans, has = sample_questions(train.labels, y, vocab, max_len, gen)
+            mix = tuple(float(v) for v in args.question_mix.split(","))
+            q, ans, has = sample_questions(train.labels, y, vocab, max_len, gen, mix)
             logits, patch_logits, answer = model(tok, positions[n], q)
         else:
             logits, patch_logits = model(tok, positions[n])
