@@ -16,6 +16,8 @@ export function createApollo(log: Logger, registry: Registry): ApolloServer<Gate
     resolvers,
     formatError: formatErrorWith(log),
     introspection: true,
+    // Stack traces name files and dependencies; clients get the code and message only, the log keeps the rest.
+    includeStacktraceInErrorResponses: false,
     // Lifecycle owns SIGINT/SIGTERM; Apollo's own handler re-raises the signal, killing the process before storage closes.
     stopOnTerminationSignals: false,
     plugins: [ApolloServerPluginLandingPageDisabled(), metricsPlugin(registry)],
