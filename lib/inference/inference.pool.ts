@@ -3,7 +3,7 @@ import type { Logger } from '../log/index.ts'
 import { positionsFor } from '../vision/positions.ts'
 import { InferenceError } from './errors.ts'
 import type { FromWorker, ToWorker, WorkerInit } from './internal/worker-protocol.ts'
-import { workerLaunch } from './internal/worker-url.ts'
+import { workerLaunch } from '../worker/index.ts'
 import { checkBudget, type LoadedModel, temperatureFor, tokenWidth } from './model.loader.ts'
 import { summariseRow } from './postprocess.ts'
 

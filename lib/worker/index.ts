@@ -1,4 +1,5 @@
 /**
+ * Shared by every worker_threads pool (inference, dataset generation).
  * Where a worker thread starts. Running from TypeScript sources (tsx, vitest) the entry is `.ts`,
  * so the thread boots through ts-worker.mjs, which registers tsx and then imports the entry
  * named in workerData.entry; compiled JavaScript starts the entry directly.
