@@ -85,6 +85,11 @@ async function committedOffset(groupId: string, topic: string): Promise<Map<numb
   }
 }
 
+/** The options every escalation subscription in these tests shares: this broker, dead letters via `producer`. */
+function escalationGroup(groupId: string) {
+  return { kafka, brokers: broker.brokers, logger, groupId, contract: escalationV1, deadLetter: producer }
+}
+
 async function until(condition: () => boolean, what: string, ms = 15_000): Promise<void> {
   const deadline = Date.now() + ms
   while (!condition()) {
@@ -122,12 +127,7 @@ describe('messaging adapter against the embedded broker over TCP', () => {
     const received: EscalationV1[] = []
     let where: { partition: number; offset: string } | undefined
     const subscription = await subscribe({
-      kafka,
-      brokers: broker.brokers,
-      logger,
-      groupId,
-      contract: escalationV1,
-      deadLetter: producer,
+      ...escalationGroup(groupId),
       handler: async (message, context) => {
         if (message.lineId !== lineId) return
         received.push(message)
@@ -165,12 +165,7 @@ describe('messaging adapter against the embedded broker over TCP', () => {
 
     const handled: string[] = []
     const subscription = await subscribe({
-      kafka,
-      brokers: broker.brokers,
-      logger,
-      groupId,
-      contract: escalationV1,
-      deadLetter: producer,
+      ...escalationGroup(groupId),
       handler: async (message) => {
         if (message.lineId === key) handled.push(message.inspectionId)
       },
@@ -202,12 +197,7 @@ describe('messaging adapter against the embedded broker over TCP', () => {
     const attempts = new Map<string, number>()
     const done: string[] = []
     const subscription = await subscribe({
-      kafka,
-      brokers: broker.brokers,
-      logger,
-      groupId,
-      contract: escalationV1,
-      deadLetter: producer,
+      ...escalationGroup(groupId),
       metrics,
       retry: { initialDelayMs: 20, maxDelayMs: 50 },
       handler: async (message, context) => {
@@ -256,12 +246,7 @@ describe('messaging adapter against the embedded broker over TCP', () => {
     await producer.publish(escalationV1, lineId, message)
     let tries = 0
     const first: Subscription = await subscribe({
-      kafka,
-      brokers: broker.brokers,
-      logger,
-      groupId,
-      contract: escalationV1,
-      deadLetter: producer,
+      ...escalationGroup(groupId),
       retry: { initialDelayMs: 60_000 },
       handler: async (m) => {
         if (m.lineId !== lineId) return
@@ -276,12 +261,7 @@ describe('messaging adapter against the embedded broker over TCP', () => {
 
     const redelivered: string[] = []
     const second = await subscribe({
-      kafka,
-      brokers: broker.brokers,
-      logger,
-      groupId,
-      contract: escalationV1,
-      deadLetter: producer,
+      ...escalationGroup(groupId),
       handler: async (m) => {
         if (m.lineId === lineId) redelivered.push(m.inspectionId)
       },
@@ -304,12 +284,7 @@ describe('messaging adapter against the embedded broker over TCP', () => {
     let lastOffset = '-1'
     let partition = -1
     const subscription = await subscribeBatches({
-      kafka,
-      brokers: broker.brokers,
-      logger,
-      groupId,
-      contract: escalationV1,
-      deadLetter: producer,
+      ...escalationGroup(groupId),
       maxBatch: 3,
       handleBatch: async (items) => {
         const mine = items.filter((item) => item.message.lineId === lineId)
