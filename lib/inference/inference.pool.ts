@@ -1,9 +1,9 @@
 import { Worker } from 'node:worker_threads'
 import type { Logger } from '../log/index.ts'
 import { positionsFor } from '../vision/positions.ts'
+import { workerLaunch } from '../worker/index.ts'
 import { InferenceError } from './errors.ts'
 import type { FromWorker, ToWorker, WorkerInit } from './internal/worker-protocol.ts'
-import { workerLaunch } from '../worker/index.ts'
 import { checkBudget, type LoadedModel, temperatureFor, tokenWidth } from './model.loader.ts'
 import { summariseRow } from './postprocess.ts'
 
