@@ -17,6 +17,7 @@ import { dirname, isAbsolute, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { SingleBar } from 'cli-progress'
 import { ConfigError } from '../lib/config/index.ts'
+import type { PowerLawFitV1 } from '../lib/contracts/scaling-report.v1.ts'
 import { writeManifestMetrics } from '../lib/inference/manifest.writer.ts'
 import { loadModel, resolveModelDir } from '../lib/inference/model.loader.ts'
 import { runMain } from '../lib/lifecycle/index.ts'
@@ -87,10 +88,14 @@ function printPass(pass: ScalingPass): void {
         ...classes.map((c) => f3(p.perClass[c]?.recall)),
       ].join('\t'),
     )
-  const law = (x: { c: number; alpha: number; r2: number | null }) =>
-    `c=${x.c.toFixed(3)} α=${x.alpha.toFixed(3)} R²=${x.r2 === null ? 'n/a' : x.r2.toFixed(3)}`
-  lines.push(`error(N) = c·N^(−α) overall: ${law(r.fits.overall)}`)
-  for (const c of classes) lines.push(`  ${c.padEnd(8)} ${law(r.fits.perClass[c]!)}`)
+  const law = (x: PowerLawFitV1 | undefined) =>
+    x === undefined
+      ? 'n/a'
+      : `c=${x.c.toFixed(3)} α=${x.alpha.toFixed(3)}${x.alphaInterval ? ` [${x.alphaInterval.map((v) => v.toFixed(3)).join(', ')}]` : ''} R²=${x.r2 === null ? 'n/a' : x.r2.toFixed(3)}`
+  lines.push(`error(N) = c·N^(−α) overall: ${law(r.fits.overall)}   (α with its 90 % bootstrap interval)`)
+  lines.push(`per class: error(N) = c·N^(−α) on 1 − recall   |   recall(N) = c·N^α`)
+  for (const c of classes)
+    lines.push(`  ${c.padEnd(8)} ${law(r.fits.perClass[c])}   |   ${law(r.fits.perClassRecall?.[c])}`)
   for (const n of pass.notes) lines.push(`  note: ${n}`)
   process.stdout.write(`${lines.join('\n')}\n`)
 }

@@ -1,7 +1,11 @@
 /**
  * Scaling report, version 1: what `npm run eval` writes (JSON) and the gateway stores and plots.
  * One report = one model evaluated on one labelled set at several token budgets, with the
- * power law error(N) = c · N^(−α) fitted overall and per class (least squares in log-log space).
+ * power law error(N) = c · N^(−α) fitted overall and per class (least squares in log-log space),
+ * and, since the per-class error of an easy class sits on a floor of a few images where its α is
+ * noise, per class also recall(N) = c · N^α (the token-scaling paper's performance form: α ≈ 0
+ * is flat) and a bootstrap interval for every α. Those two are optional: reports written before
+ * they existed stay valid.
  */
 import { z } from 'zod'
 
@@ -10,6 +14,8 @@ export const powerLawFitV1 = z.object({
   alpha: z.number(),
   /** Coefficient of determination of the log-log fit; null when fewer than 3 usable points. */
   r2: z.number().nullable(),
+  /** 90 % paired bootstrap interval of alpha over the images (lib/scaling/bootstrap.ts). */
+  alphaInterval: z.tuple([z.number(), z.number()]).optional(),
 })
 
 export const scalingPointV1 = z.object({
@@ -46,7 +52,14 @@ export const scalingReportV1 = z.object({
   createdAt: z.string().datetime(),
   command: z.string(),
   points: z.array(scalingPointV1).min(1),
-  fits: z.object({ overall: powerLawFitV1, perClass: z.record(z.string(), powerLawFitV1) }),
+  fits: z.object({
+    /** error(N) = c·N^(−α) on 1 − accuracy. */
+    overall: powerLawFitV1,
+    /** error(N) = c·N^(−α) on 1 − recall, by label. */
+    perClass: z.record(z.string(), powerLawFitV1),
+    /** recall(N) = c·N^α (α > 0 rises with tokens), by label. */
+    perClassRecall: z.record(z.string(), powerLawFitV1).optional(),
+  }),
 })
 
 export type ScalingReportV1 = z.output<typeof scalingReportV1>

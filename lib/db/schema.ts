@@ -173,11 +173,12 @@ export const scalingReports = pgTable(
     question: text('question'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     command: text('command').notNull(),
-    /** `{ overall: {c, alpha, r2}, perClass: {label: {c, alpha, r2}} }` as in the report. */
+    /** `{ overall, perClass, perClassRecall? }` of {c, alpha, r2, alphaInterval?} as in the report. */
     fits: jsonb('fits')
       .$type<{
         overall: PowerLawFit
         perClass: Record<string, PowerLawFit>
+        perClassRecall?: Record<string, PowerLawFit>
       }>()
       .notNull(),
     importedAt: timestamp('imported_at', { withTimezone: true })
@@ -187,7 +188,7 @@ export const scalingReports = pgTable(
   (t) => [index('scaling_reports_model_idx').on(t.model, t.createdAt.desc())],
 )
 
-export type PowerLawFit = { c: number; alpha: number; r2: number | null }
+export type PowerLawFit = { c: number; alpha: number; r2: number | null; alphaInterval?: [number, number] }
 export type PointClassMetrics = Record<string, { recall: number; error: number; count: number }>
 
 export const scalingPoints = pgTable(

@@ -1,3 +1,10 @@
+export {
+  type BootstrapOptions,
+  type BudgetPredictions,
+  type ExponentIntervals,
+  exponentIntervals,
+  type Interval,
+} from './bootstrap.ts'
 export { expectedCalibrationError } from './calibration.ts'
 export {
   type BudgetEvaluation,
@@ -5,7 +12,14 @@ export {
   evaluateBudget,
   type FusedQuestion,
 } from './evaluate.ts'
-export { type ErrorPoint, fitPowerLaw, type PowerLawFitResult, predictError } from './power-law.ts'
+export {
+  type ErrorPoint,
+  fitGrowthLaw,
+  fitPowerLaw,
+  type PerformancePoint,
+  type PowerLawFitResult,
+  predictError,
+} from './power-law.ts'
 export { answerTruth, questionTarget } from './question.ts'
 export { accuracyOf, type ClassRecall, perClassRecall } from './recall.ts'
 export {

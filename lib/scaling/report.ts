@@ -1,8 +1,9 @@
 import type { z } from 'zod'
 import { type ScalingReportV1, type scalingPointV1, scalingReportV1 } from '../contracts/scaling-report.v1.ts'
+import { type BootstrapOptions, type BudgetPredictions, exponentIntervals } from './bootstrap.ts'
 import { expectedCalibrationError } from './calibration.ts'
 import type { BudgetEvaluation } from './evaluate.ts'
-import { fitPowerLaw } from './power-law.ts'
+import { fitGrowthLaw, fitPowerLaw } from './power-law.ts'
 import { accuracyOf, perClassRecall } from './recall.ts'
 
 export type ScalingPoint = z.output<typeof scalingPointV1>
@@ -70,12 +71,22 @@ export interface ReportInput {
   question: string | null
   command: string
   points: ScalingPoint[]
+  /**
+   * Per-image predictions behind the points (same images at every budget), with the labels in
+   * index order: when given, every α gets a bootstrap interval.
+   */
+  predictions?: {
+    labels: readonly string[]
+    budgets: readonly BudgetPredictions[]
+    bootstrap?: BootstrapOptions
+  }
   createdAt?: Date
 }
 
 /**
- * Fits error(N) = c·N^(−α) overall and per class over the points and assembles a validated
- * tokenline.scaling-report.v1. `notes` says which errors were clamped (0 → 0.5 / count).
+ * Fits error(N) = c·N^(−α) overall and per class, and recall(N) = c·N^α per class, over the
+ * points, adds bootstrap intervals when the predictions are given, and assembles a validated
+ * tokenline.scaling-report.v1. `notes` says which values were clamped (0 → 0.5 / count).
  */
 export function buildScalingReport(input: ReportInput): { report: ScalingReportV1; notes: string[] } {
   const notes: string[] = []
@@ -86,16 +97,32 @@ export function buildScalingReport(input: ReportInput): { report: ScalingReportV
     notes.push(`overall error 0 at budget ${overall.clamped.join(', ')} clamped to 0.5/count for the fit`)
   const classes = [...new Set(input.points.flatMap((p) => Object.keys(p.perClass)))]
   const perClass: ScalingReportV1['fits']['perClass'] = {}
+  const perClassRecall: ScalingReportV1['fits']['perClass'] = {}
   for (const c of classes) {
-    const r = fitPowerLaw(
-      input.points.flatMap((p) => {
-        const pc = p.perClass[c]
-        return pc ? [{ budget: p.budget, error: pc.error, count: pc.count }] : []
-      }),
-    )
+    const pts = input.points.flatMap((p) => {
+      const pc = p.perClass[c]
+      return pc ? [{ budget: p.budget, ...pc }] : []
+    })
+    const r = fitPowerLaw(pts.map((p) => ({ budget: p.budget, error: p.error, count: p.count })))
     perClass[c] = r.fit
     if (r.clamped.length > 0)
       notes.push(`${c}: error 0 at budget ${r.clamped.join(', ')} clamped to 0.5/count for the fit`)
+    const g = fitGrowthLaw(pts.map((p) => ({ budget: p.budget, value: p.recall, count: p.count })))
+    perClassRecall[c] = g.fit
+    if (g.clamped.length > 0)
+      notes.push(`${c}: recall 0 at budget ${g.clamped.join(', ')} clamped to 0.5/count for the fit`)
+  }
+  if (input.predictions) {
+    const iv = exponentIntervals(
+      input.predictions.budgets,
+      input.predictions.labels,
+      input.predictions.bootstrap,
+    )
+    overall.fit.alphaInterval = iv.overall
+    for (const c of classes) {
+      if (iv.perClass[c] && perClass[c]) perClass[c].alphaInterval = iv.perClass[c]
+      if (iv.perClassRecall[c] && perClassRecall[c]) perClassRecall[c].alphaInterval = iv.perClassRecall[c]
+    }
   }
   const report = scalingReportV1.parse({
     schema: 'tokenline.scaling-report.v1',
@@ -106,7 +133,7 @@ export function buildScalingReport(input: ReportInput): { report: ScalingReportV
     createdAt: (input.createdAt ?? new Date()).toISOString(),
     command: input.command,
     points: [...input.points].sort((a, b) => a.budget - b.budget),
-    fits: { overall: overall.fit, perClass },
+    fits: { overall: overall.fit, perClass, perClassRecall },
   })
   return { report, notes }
 }

@@ -83,6 +83,7 @@ export async function runScaling(opts: ScalingRunOptions): Promise<ScalingPass[]
     const out: ScalingPass[] = []
     for (const q of passes) {
       const summaries: BudgetSummary[] = []
+      const evaluations: BudgetEvaluation[] = []
       for (const budget of opts.budgets) {
         const ev = await evaluateBudget({
           pool,
@@ -94,6 +95,7 @@ export async function runScaling(opts: ScalingRunOptions): Promise<ScalingPass[]
           onProgress: (done) => opts.onProgress?.(finished + done, total),
         })
         finished += opts.items.length
+        evaluations.push(ev)
         const summary = summariseBudget(ev, manifest.labels, q?.truth)
         const plain = vision.get(budget)
         if (!q) vision.set(budget, ev)
@@ -114,6 +116,7 @@ export async function runScaling(opts: ScalingRunOptions): Promise<ScalingPass[]
         question: q ? q.text : null,
         command: opts.command,
         points: summaries.map((s) => s.point),
+        predictions: { labels: manifest.labels, budgets: evaluations },
       })
       out.push({ question: q ? q.text : null, report, summaries, notes })
     }

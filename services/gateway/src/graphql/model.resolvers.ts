@@ -1,4 +1,5 @@
 import type { ModelManifestV1 } from '../../../../lib/contracts/model-manifest.v1.ts'
+import type { PowerLawFitV1 } from '../../../../lib/contracts/scaling-report.v1.ts'
 import type { ModelRole as StoredModelRole } from '../../../../lib/db/index.ts'
 import type {
   ModelResolvers,
@@ -48,11 +49,21 @@ export const ScalingReport: ScalingReportResolvers = {
     description: report.datasetDescription,
   }),
   fit: (report) => ({
-    overall: report.fits.overall,
-    perClass: Object.entries(report.fits.perClass)
-      .map(([label, fit]) => ({ label, ...fit }))
-      .sort((a, b) => a.label.localeCompare(b.label)),
+    overall: graphFit(report.fits.overall),
+    perClass: byLabel(report.fits.perClass),
+    perClassRecall: byLabel(report.fits.perClassRecall ?? {}),
   }),
+}
+
+/** Stored fit → GraphQL fit: the bootstrap interval becomes alphaLow / alphaHigh (null when absent). */
+function graphFit({ alphaInterval, ...fit }: PowerLawFitV1) {
+  return { ...fit, alphaLow: alphaInterval?.[0] ?? null, alphaHigh: alphaInterval?.[1] ?? null }
+}
+
+function byLabel(fits: Record<string, PowerLawFitV1>) {
+  return Object.entries(fits)
+    .map(([label, fit]) => ({ label, ...graphFit(fit) }))
+    .sort((a, b) => a.label.localeCompare(b.label))
 }
 
 export const ScalingPoint: ScalingPointResolvers = {

@@ -40,6 +40,8 @@ export type ClassPointMetrics = {
 export type ClassPowerLawFit = {
   __typename?: 'ClassPowerLawFit';
   alpha: Scalars['Float']['output'];
+  alphaHigh?: Maybe<Scalars['Float']['output']>;
+  alphaLow?: Maybe<Scalars['Float']['output']>;
   c: Scalars['Float']['output'];
   label: Scalars['String']['output'];
   r2?: Maybe<Scalars['Float']['output']>;
@@ -193,10 +195,13 @@ export type Plant = {
   name: Scalars['String']['output'];
 };
 
-/** error(N) = c · N^(−alpha), least squares in log-log space. */
+/** A power law fitted by least squares in log-log space (the field that holds it says which). */
 export type PowerLawFit = {
   __typename?: 'PowerLawFit';
   alpha: Scalars['Float']['output'];
+  alphaHigh?: Maybe<Scalars['Float']['output']>;
+  /** 90 % paired bootstrap interval of alpha over the images; null when the report has none. */
+  alphaLow?: Maybe<Scalars['Float']['output']>;
   c: Scalars['Float']['output'];
   /** Coefficient of determination; null with fewer than 3 usable points. */
   r2?: Maybe<Scalars['Float']['output']>;
@@ -289,9 +294,16 @@ export type ScalingDataset = {
 
 export type ScalingFit = {
   __typename?: 'ScalingFit';
+  /** error(N) = c · N^(−alpha) on 1 − accuracy. */
   overall: PowerLawFit;
-  /** By label. */
+  /** error(N) = c · N^(−alpha) on 1 − recall, by label. */
   perClass: Array<ClassPowerLawFit>;
+  /**
+   * recall(N) = c · N^alpha by label (alpha > 0 rises with tokens, about 0 is flat): the
+   * token-scaling paper's performance form, meaningful for a class near perfect, whose error-form
+   * alpha only measures a few images. Empty for reports written before it existed.
+   */
+  perClassRecall: Array<ClassPowerLawFit>;
 };
 
 export type ScalingPoint = {
@@ -493,6 +505,8 @@ export type ClassPointMetricsResolvers<ContextType = GatewayContext, ParentType 
 
 export type ClassPowerLawFitResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ClassPowerLawFit'] = ResolversParentTypes['ClassPowerLawFit']> = {
   alpha?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  alphaHigh?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  alphaLow?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   c?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   label?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   r2?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
@@ -602,6 +616,8 @@ export type PlantResolvers<ContextType = GatewayContext, ParentType extends Reso
 
 export type PowerLawFitResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['PowerLawFit'] = ResolversParentTypes['PowerLawFit']> = {
   alpha?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  alphaHigh?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  alphaLow?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   c?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   r2?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
 };
@@ -636,6 +652,7 @@ export type ScalingDatasetResolvers<ContextType = GatewayContext, ParentType ext
 export type ScalingFitResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ScalingFit'] = ResolversParentTypes['ScalingFit']> = {
   overall?: Resolver<ResolversTypes['PowerLawFit'], ParentType, ContextType>;
   perClass?: Resolver<Array<ResolversTypes['ClassPowerLawFit']>, ParentType, ContextType>;
+  perClassRecall?: Resolver<Array<ResolversTypes['ClassPowerLawFit']>, ParentType, ContextType>;
 };
 
 export type ScalingPointResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ScalingPoint'] = ResolversParentTypes['ScalingPoint']> = {

@@ -52,6 +52,20 @@ describe('gateway GraphQL over HTTP (PGlite in memory)', () => {
       }),
     )
     writeFileSync(join(modelsDir, 'tiny-edge', 'scaling.json'), JSON.stringify(scalingReportFixture()))
+    // A report with the recall-form fits and bootstrap intervals (the one above predates them).
+    writeFileSync(
+      join(modelsDir, 'tiny-edge', 'scaling.q-any.json'),
+      JSON.stringify(
+        scalingReportFixture({
+          question: 'any defect?',
+          fits: {
+            overall: { c: 1.2, alpha: 0.35, r2: 0.98, alphaInterval: [0.3, 0.4] },
+            perClass: { pit: { c: 2.5, alpha: 0.6, r2: 0.95, alphaInterval: [0.5, 0.7] } },
+            perClassRecall: { pit: { c: 0.05, alpha: 0.45, r2: 0.9, alphaInterval: [0.4, 0.5] } },
+          },
+        }),
+      ),
+    )
     mkdirSync(join(modelsDir, 'broken'))
     writeFileSync(join(modelsDir, 'broken', 'scaling-old.json'), '{"schema": "nope"')
 
@@ -243,7 +257,7 @@ describe('gateway GraphQL over HTTP (PGlite in memory)', () => {
       scalingReports(model: "tiny-edge") {
         id model question dataset { path count }
         points { budget accuracy error tokensPerImage perClass { label recall error count } }
-        fit { overall { c alpha r2 } perClass { label c alpha r2 } }
+        fit { overall { c alpha r2 alphaLow alphaHigh } perClass { label c alpha r2 } perClassRecall { label alpha } }
       }
       none: scalingReports(model: "unknown") { id }
     }`)
@@ -268,7 +282,14 @@ describe('gateway GraphQL over HTTP (PGlite in memory)', () => {
         ],
       },
     ])
-    const [report] = data!.scalingReports
+    expect(data!.scalingReports).toHaveLength(2)
+    const report = data!.scalingReports.find((r: { question: string | null }) => r.question === null)
+    const withRecall = data!.scalingReports.find((r: { question: string | null }) => r.question !== null)
+    expect(withRecall.fit).toEqual({
+      overall: { c: 1.2, alpha: 0.35, r2: 0.98, alphaLow: 0.3, alphaHigh: 0.4 },
+      perClass: [{ label: 'pit', c: 2.5, alpha: 0.6, r2: 0.95 }],
+      perClassRecall: [{ label: 'pit', alpha: 0.45 }],
+    })
     const fixture = scalingReportFixture()
     expect(report.dataset).toEqual({ path: 'data/test', count: 300 })
     expect(report.points.map((p: { budget: number }) => p.budget)).toEqual([4, 16, 64])
@@ -277,11 +298,12 @@ describe('gateway GraphQL over HTTP (PGlite in memory)', () => {
       { label: 'pit', ...fixture.points[2]!.perClass.pit },
     ])
     expect(report.fit).toEqual({
-      overall: { c: 1.2, alpha: 0.35, r2: 0.98 },
+      overall: { c: 1.2, alpha: 0.35, r2: 0.98, alphaLow: null, alphaHigh: null },
       perClass: [
         { label: 'ok', c: 0.1, alpha: 0.01, r2: null },
         { label: 'pit', c: 2.5, alpha: 0.6, r2: 0.95 },
       ],
+      perClassRecall: [],
     })
     expect(data?.none).toEqual([])
     const byId = await query(`{ scalingReport(id: "${report.id}") { model points { budget } } }`)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { fitPowerLaw, predictError } from '../../../../lib/scaling/power-law.ts'
+import { fitGrowthLaw, fitPowerLaw, predictError } from '../../../../lib/scaling/power-law.ts'
 
 describe('fitPowerLaw', () => {
   it('recovers c and α exactly from noiseless power-law points, with R² = 1', () => {
@@ -78,5 +78,43 @@ describe('fitPowerLaw', () => {
     ])
     expect(used).toBe(1)
     expect(fit).toEqual({ c: 0.2, alpha: 0, r2: null })
+  })
+})
+
+describe('fitGrowthLaw', () => {
+  it('recovers a rising recall(N) = c·N^α exactly, α positive', () => {
+    const points = [16, 36, 64, 100, 144, 196, 256].map((budget) => ({
+      budget,
+      value: 0.1 * budget ** 0.3,
+      count: 400,
+    }))
+    const { fit } = fitGrowthLaw(points)
+    expect(fit.alpha).toBeCloseTo(0.3, 10)
+    expect(fit.c).toBeCloseTo(0.1, 10)
+    expect(fit.r2).toBeCloseTo(1, 12)
+  })
+
+  it('calls a class at its ceiling flat although its error-form α is large', () => {
+    // A stain-like class: 5 → 2 errors out of 400 between 16 and 256 tokens.
+    const recall = [
+      { budget: 16, value: 395 / 400, count: 400 },
+      { budget: 64, value: 397 / 400, count: 400 },
+      { budget: 256, value: 398 / 400, count: 400 },
+    ]
+    const growth = fitGrowthLaw(recall).fit.alpha
+    const error = fitPowerLaw(recall.map((p) => ({ budget: p.budget, error: 1 - p.value, count: p.count })))
+      .fit.alpha
+    expect(growth).toBeGreaterThan(0)
+    expect(growth).toBeLessThan(0.005)
+    expect(error).toBeGreaterThan(0.3)
+  })
+
+  it('clamps a zero recall to half a hit and says so', () => {
+    const { clamped, used } = fitGrowthLaw([
+      { budget: 16, value: 0, count: 50 },
+      { budget: 64, value: 0.5, count: 50 },
+    ])
+    expect(clamped).toEqual([16])
+    expect(used).toBe(2)
   })
 })

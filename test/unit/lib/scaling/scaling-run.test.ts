@@ -65,6 +65,10 @@ describe('runScaling', () => {
     }
     expect(report.fits.overall.alpha).toBe(0)
     expect(report.fits.overall.r2).toBeNull()
+    // Perfect at every budget: no exponent in either form, and every resample agrees.
+    expect(report.fits.overall.alphaInterval).toEqual([0, 0])
+    expect(report.fits.perClassRecall?.ok?.alpha).toBe(0)
+    expect(report.fits.perClassRecall?.scratch?.alphaInterval).toEqual([0, 0])
     expect(pass!.notes.join('\n')).toMatch(/clamped to 0\.5\/count/)
     expect(progress.at(-1)).toBe(30)
   })
