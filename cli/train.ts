@@ -1,6 +1,6 @@
 /**
  * npm run train -- --data <dir> [--val <dir>] [--test <dir>] [--role both|edge|cloud]
- *                  [--out models] [--name <base>] [--minutes 30] [--budgets 16,64,256] [--patch 8]
+ *                  [--out models] [--name <base>] [--minutes 30] [--budgets 16,36,64,100,144,196,256] [--patch 8]
  *
  * <dir> is a tokenized folder (meta.json), a generated dataset (labels.jsonl) or a labelled folder
  * <dir>/<class>/*.png|jpg (a plant's own images). Writes <out>/<name>/model.onnx + manifest.json

@@ -93,12 +93,19 @@ class Block(nn.Module):
 
 
 class TokenViT(nn.Module):
-    """ViT over patch tokens; with `vocab_size` > 0 the question is fused as extra tokens.
+    """ViT over patch tokens; with `vocab_size` > 0 the question is fused three ways.
 
-    Question words are embedded, tagged with a learned type vector and appended to the image
-    tokens, so every layer can attend between text and patches. Padding words (id 0) are
-    masked out of attention; a question of all padding leaves the vision path unchanged except
-    for the learned query token, which is always present in the cloud model.
+    1. Words as tokens: question words are embedded with a learned word position and appended,
+       with one learned query token, to the image tokens, so every layer attends across text and
+       patches. Padding words (id 0) are masked out of attention.
+    2. FiLM: the question vector (masked mean of its word embeddings through an MLP) scales and
+       shifts every token before every block, so the question steers what the vision tokens
+       compute from the first layer on, not only what the last layer reads.
+    3. Question-conditioned patch scores: s_t = <img_t, u(q)>/sqrt(d) + b(q), "the named defect is
+       in patch t"; trained against the patch targets of the named class only (training/train.py).
+       The answer is max_t s_t plus a head on [query token | max-pooled image tokens].
+    An all-padding question gives a zero question vector, hence no FiLM (scale 1, shift 0) and a
+    vision path identical to the vision-only one but for the query token.
     """
 
     def __init__(
@@ -133,30 +140,53 @@ class TokenViT(nn.Module):
         self.patch_head = nn.Linear(width, 1)
         if self.fused:
             self.answer_head = nn.Linear(2 * width, 1)
+            self.q_mlp = nn.Sequential(nn.Linear(width, width), nn.GELU())
+            # No bias: a zero question vector must give exactly no modulation. Zero init: training
+            # starts from the plain token-fusion model and learns how much to steer.
+            self.film = nn.ModuleList([nn.Linear(width, 2 * width, bias=False) for _ in range(depth)])
+            for f in self.film:
+                nn.init.zeros_(f.weight)
+            self.q_patch = nn.Linear(width, width)
+            self.q_patch_bias = nn.Linear(width, 1)
 
-    def forward(self, tokens: torch.Tensor, positions: torch.Tensor, question: torch.Tensor = None):
+    def forward(self, tokens: torch.Tensor, positions: torch.Tensor, question: torch.Tensor = None,
+                with_question_patches: bool = False):
         n = tokens.shape[1]
         x = self.stem(tokens) + self.pos(positions).unsqueeze(0)
         key_bias = None
+        qh = None
         if self.fused:
             b = tokens.shape[0]
             q_len = question.shape[1]
             words = self.word(question) + self.word_pos[:q_len].unsqueeze(0)
             query = self.query.expand(b, 1, self.query.shape[2])
             x = torch.cat([x, query, words], dim=1)
-            pad = (question == 0).to(tokens.dtype) * -1e4  # [B, Q]
+            present = (question != 0).to(tokens.dtype)  # [B, Q]
+            pad = (1.0 - present) * -1e4
             keep = torch.zeros_like(x[:, : n + 1, 0])
             key_bias = torch.cat([keep, pad], dim=1).unsqueeze(1).unsqueeze(1)  # [B,1,1,T]
-        for block in self.blocks:
+            count = present.sum(dim=1, keepdim=True)  # [B, 1]
+            q_mean = (words * present.unsqueeze(-1)).sum(dim=1) / count.clamp(min=1.0)
+            has_q = (count > 0).to(tokens.dtype)
+            qh = self.q_mlp(q_mean) * has_q  # [B, D], exactly 0 without a question
+        for i, block in enumerate(self.blocks):
+            if qh is not None:
+                gamma, beta = self.film[i](qh).unsqueeze(1).chunk(2, dim=-1)
+                x = x * (1.0 + gamma) + beta
             x = block(x, key_bias)
         x = self.norm(x)
         img = x[:, :n]
-        pooled = torch.cat([img.mean(dim=1), img.max(dim=1).values], dim=-1)
+        img_max = img.max(dim=1).values
+        pooled = torch.cat([img.mean(dim=1), img_max], dim=-1)
         logits = self.class_head(pooled)
         patch_logits = self.patch_head(img).squeeze(-1)
         if not self.fused:
             return logits, patch_logits
-        answer = self.answer_head(torch.cat([x[:, n], img.max(dim=1).values], dim=-1))
+        u = self.q_patch(qh).unsqueeze(1)  # [B, 1, D]
+        q_scores = (img * u).sum(dim=-1) * (img.shape[-1] ** -0.5) + self.q_patch_bias(qh)  # [B, N]
+        answer = self.answer_head(torch.cat([x[:, n], img_max], dim=-1)) + q_scores.max(dim=1, keepdim=True).values
+        if with_question_patches:
+            return logits, patch_logits, answer, q_scores
         return logits, patch_logits, answer
 
 

@@ -12,14 +12,21 @@ export type RolePreset = {
   width: number
   depth: number
   heads: number
-  /** Share of training steps drawn at each budget, aligned with `budgets`. */
-  budgetWeights: number[]
+  /**
+   * Share of training steps drawn at budget N is proportional to N^budgetExponent: the edge
+   * (negative) trains mostly where it serves, at few tokens; the cloud (positive) leans to the
+   * large budgets it escalates to, while every rung of the ladder still gets steps.
+   */
+  budgetExponent: number
 }
 
 export const rolePresets: Record<TrainRole, RolePreset> = {
-  edge: { width: 64, depth: 3, heads: 4, budgetWeights: [0.5, 0.35, 0.15] },
-  cloud: { width: 80, depth: 4, heads: 4, budgetWeights: [0.25, 0.3, 0.45] },
+  edge: { width: 64, depth: 3, heads: 4, budgetExponent: -0.5 },
+  cloud: { width: 80, depth: 4, heads: 4, budgetExponent: 0.25 },
 }
+
+/** The ladder the shipped models are trained and evaluated on: g = 4, 6, …, 16 patches a side. */
+export const defaultBudgets = [16, 36, 64, 100, 144, 196, 256] as const
 
 export type TrainOptions = {
   /** Tokenized folder (meta.json), generated dataset (labels.jsonl) or labelled `<dir>/<class>/*.png|jpg`. */
@@ -95,7 +102,7 @@ function parseTrainOptions(argv: string[]): TrainOptions {
       work: { type: 'string' },
       minutes: { type: 'string', default: '30' },
       'max-steps': { type: 'string', default: '0' },
-      budgets: { type: 'string', default: '16,64,256' },
+      budgets: { type: 'string', default: defaultBudgets.join(',') },
       patch: { type: 'string', default: '8' },
       channels: { type: 'string', default: '1' },
       labels: { type: 'string' },
@@ -173,8 +180,9 @@ function parseTrainOptions(argv: string[]): TrainOptions {
   return options
 }
 
-/** Budget weights for a role: the preset's when the ladder has its length, else uniform. */
+/** Share of training steps per budget for a role (sums to 1, 3 decimals), any ladder. */
 export function budgetWeightsFor(role: TrainRole, budgets: number[]): number[] {
-  const preset = rolePresets[role].budgetWeights
-  return preset.length === budgets.length ? preset : budgets.map(() => 1)
+  const raw = budgets.map((n) => n ** rolePresets[role].budgetExponent)
+  const sum = raw.reduce((a, b) => a + b, 0)
+  return raw.map((w) => Math.round((w / sum) * 1000) / 1000)
 }

@@ -9,7 +9,7 @@ describe('loadTrainOptions', () => {
     expect(o.roles).toEqual(['edge', 'cloud'])
     expect(o.names).toEqual({ edge: 'line-3-edge', cloud: 'line-3-cloud' })
     expect(o.out).toBe('models')
-    expect(o.budgets).toEqual([16, 64, 256])
+    expect(o.budgets).toEqual([16, 36, 64, 100, 144, 196, 256])
     expect(o.work).toBe('tmp/train/line-3-edge')
     expect(o.python).toBe('/usr/bin/python3')
   })
@@ -77,8 +77,12 @@ describe('budgetWeightsFor', () => {
     expect(cloud[2]).toBeGreaterThan(cloud[0]!)
   })
 
-  it('falls back to uniform weights for another ladder', () => {
-    expect(budgetWeightsFor('edge', [4, 16, 64, 256])).toEqual([1, 1, 1, 1])
+  it('gives every rung of any ladder a share, the shares summing to 1', () => {
+    for (const role of ['edge', 'cloud'] as const) {
+      const w = budgetWeightsFor(role, [4, 16, 36, 64, 100, 144, 196, 256])
+      expect(w.every((x) => x > 0)).toBe(true)
+      expect(w.reduce((a, x) => a + x, 0)).toBeCloseTo(1, 2)
+    }
   })
 })
 
