@@ -2,9 +2,10 @@
 
   /usr/bin/python3 training/report.py models/edge-vit-s models/cloud-vit-m
 
-Per model: test accuracy, ECE and per-class recall per budget, and the least-squares fit of
-error(N) = c·N^(−α) on log-log axes (error = 1 − accuracy or 1 − recall; an error of 0 is
-floored at half an error over the class's samples so the log exists). Cloud models also get
+Per model: test accuracy, ECE and per-class recall per budget, and the least-squares fits on
+log-log axes of error(N) = c·N^(−α) (error = 1 − accuracy or 1 − recall; an error of 0 is
+floored at half an error over the class's samples so the log exists) and, per class, of
+recall(N) = c·N^β (the token-scaling paper's performance form; β ≈ 0 is flat). Cloud models also get
 the question-fusion table (yes/no accuracy with the question fused vs read off the class head).
 """
 
@@ -47,8 +48,8 @@ def table(model_dir):
             + " |"
         )
     out.append("")
-    out.append("| fit error(N) = c·N^(−α) | α | c | R² |")
-    out.append("|---|---|---|---|")
+    out.append("| fit | error(N) = c·N^(−α): α | c | R² | recall(N) = c·N^β: β | R² |")
+    out.append("|---|---|---|---|---|---|")
     rows = [("overall", [1 - metrics[str(n)]["accuracy"] for n in ns], metrics[str(ns[0])]["samples"])]
     for lab in labels:
         per_class = metrics[str(ns[0])]["samples"] / len(labels)
@@ -56,7 +57,11 @@ def table(model_dir):
     for name, errs, samples in rows:
         floor = 0.5 / max(samples, 1)
         c, alpha, r2 = fit_power_law(ns, [max(e, floor) for e in errs])
-        out.append(f"| {name} | {alpha:.3f} | {c:.3f} | {r2:.3f} |")
+        growth = "| – | –"
+        if name != "overall":
+            _, neg_beta, r2g = fit_power_law(ns, [max(1 - e, floor) for e in errs])
+            growth = f"| {-neg_beta:.3f} | {r2g:.3f}"
+        out.append(f"| {name} | {alpha:.3f} | {c:.3f} | {r2:.3f} {growth} |")
     fusion = m["training"].get("questionFusion")
     if fusion:
         out.append("")
