@@ -103,7 +103,12 @@ class TokenViT(nn.Module):
        compute from the first layer on, not only what the last layer reads.
     3. Question-conditioned patch scores: s_t = <img_t, u(q)>/sqrt(d) + b(q), "the named defect is
        in patch t"; trained against the patch targets of the named class only (training/train.py).
-       The answer is max_t s_t plus a head on [query token | max-pooled image tokens].
+    The answer starts from what the class head says under the question: P(yes) = Σ_k m_k(q)·p_k,
+    with m(q) = sigmoid(linear(q)) learning which classes answer yes to the question and p the
+    class probabilities of the question-conditioned pass; its logit plus r·(max_t s_t + a head on
+    [query token | max-pooled image tokens]), r a learned scale that starts at 0. So the answer
+    can add question-specific evidence (the named defect's patches) to the class posterior
+    instead of having to re-learn it from the fraction of steps that ask that question.
     An all-padding question gives a zero question vector, hence no FiLM (scale 1, shift 0) and a
     vision path identical to the vision-only one but for the query token.
     """
@@ -148,6 +153,10 @@ class TokenViT(nn.Module):
                 nn.init.zeros_(f.weight)
             self.q_patch = nn.Linear(width, width)
             self.q_patch_bias = nn.Linear(width, 1)
+            self.q_class = nn.Linear(width, classes)
+            nn.init.zeros_(self.q_class.weight)
+            nn.init.zeros_(self.q_class.bias)
+            self.answer_scale = nn.Parameter(torch.zeros(1))
 
     def forward(self, tokens: torch.Tensor, positions: torch.Tensor, question: torch.Tensor = None,
                 with_question_patches: bool = False):
@@ -184,7 +193,10 @@ class TokenViT(nn.Module):
             return logits, patch_logits
         u = self.q_patch(qh).unsqueeze(1)  # [B, 1, D]
         q_scores = (img * u).sum(dim=-1) * (img.shape[-1] ** -0.5) + self.q_patch_bias(qh)  # [B, N]
-        answer = self.answer_head(torch.cat([x[:, n], img_max], dim=-1)) + q_scores.max(dim=1, keepdim=True).values
+        evidence = self.answer_head(torch.cat([x[:, n], img_max], dim=-1)) + q_scores.max(dim=1, keepdim=True).values
+        yes_classes = torch.sigmoid(self.q_class(qh))  # [B, K]
+        p_yes = (torch.softmax(logits, dim=-1) * yes_classes).sum(dim=-1, keepdim=True).clamp(1e-6, 1 - 1e-6)
+        answer = torch.log(p_yes) - torch.log(1.0 - p_yes) + self.answer_scale * evidence
         if with_question_patches:
             return logits, patch_logits, answer, q_scores
         return logits, patch_logits, answer

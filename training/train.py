@@ -192,8 +192,13 @@ def main(argv=None):
     else:
         if args.init:
             init = torch.load(args.init)
-            model.load_state_dict(init["model"])
-            log(args.work, f"initialised from {args.init} (step {init['steps']}, {init['seconds']:.0f} s)")
+            # Not strict: a checkpoint from before a head was added initialises everything else,
+            # and the new parameters keep their own (documented) initialisation.
+            missing, unexpected = model.load_state_dict(init["model"], strict=False)
+            if unexpected:
+                raise SystemExit(f"--init {args.init}: parameters this model does not have: {unexpected}")
+            log(args.work, f"initialised from {args.init} (step {init['steps']}, {init['seconds']:.0f} s)"
+                + (f", new parameters {missing}" if missing else ""))
         seconds, steps = train_loop(args, model, train, val, budgets, weights, vocab, max_len, ckpt_path)
 
     temps, val_metrics = {}, {}

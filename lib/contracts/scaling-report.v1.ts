@@ -36,6 +36,11 @@ export const scalingPointV1 = z.object({
   ),
   /** Cloud models with a question: accuracy of the yes/no answer. */
   answerAccuracy: z.number().min(0).max(1).optional(),
+  /**
+   * With a question and a vision-only pass over the same images: yes/no accuracy of the answer
+   * read off the class predicted with no question — the baseline that fusion must beat.
+   */
+  visionAnswerAccuracy: z.number().min(0).max(1).optional(),
 })
 
 export const scalingReportV1 = z.object({

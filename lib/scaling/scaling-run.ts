@@ -101,7 +101,10 @@ export async function runScaling(opts: ScalingRunOptions): Promise<ScalingPass[]
         if (!q) vision.set(budget, ev)
         else if (plain) {
           summary.visionAccuracy = summariseBudget(plain, manifest.labels).point.accuracy
-          if (q.truth) summary.visionAnswerAccuracy = answerFromClass(plain, manifest.labels, q.truth)
+          if (q.truth) {
+            summary.visionAnswerAccuracy = answerFromClass(plain, manifest.labels, q.truth)
+            summary.point.visionAnswerAccuracy = summary.visionAnswerAccuracy
+          }
         }
         summaries.push(summary)
       }

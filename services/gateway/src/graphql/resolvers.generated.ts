@@ -309,6 +309,7 @@ export type ScalingFit = {
 export type ScalingPoint = {
   __typename?: 'ScalingPoint';
   accuracy: Scalars['Float']['output'];
+  /** Yes/no accuracy of the answer head, for a report with a question. */
   answerAccuracy?: Maybe<Scalars['Float']['output']>;
   budget: Scalars['Int']['output'];
   /** Expected calibration error (15 bins) after temperature scaling. */
@@ -317,6 +318,8 @@ export type ScalingPoint = {
   latencyMsPerImage: Scalars['Float']['output'];
   perClass: Array<ClassPointMetrics>;
   tokensPerImage: Scalars['Int']['output'];
+  /** Yes/no accuracy of the answer read off the class predicted with no question, same images: what fusion must beat. */
+  visionAnswerAccuracy?: Maybe<Scalars['Float']['output']>;
 };
 
 /** A model evaluated on one labelled set at several budgets, with error(N) = c·N^(−alpha) fitted. */
@@ -664,6 +667,7 @@ export type ScalingPointResolvers<ContextType = GatewayContext, ParentType exten
   latencyMsPerImage?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   perClass?: Resolver<Array<ResolversTypes['ClassPointMetrics']>, ParentType, ContextType>;
   tokensPerImage?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  visionAnswerAccuracy?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
 };
 
 export type ScalingReportResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ScalingReport'] = ResolversParentTypes['ScalingReport']> = {
