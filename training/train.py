@@ -92,6 +92,9 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--export-only", action="store_true", help="skip training, export the last checkpoint")
     p.add_argument("--init", help="start from the weights of this checkpoint (fine-tuning)")
+    p.add_argument("--train-only", default="",
+                   help="comma-separated parameter name prefixes to train, the rest frozen (e.g. the "
+                        "cloud's answer path: q_class,answer_scale,answer_head,q_patch); default all")
     p.add_argument("--command", default="", help="command line recorded in the manifest")
     return p.parse_args(argv)
 
@@ -265,7 +268,19 @@ def main(argv=None):
 
 
 def train_loop(args, model, train, val, budgets, weights, vocab, max_len, ckpt_path):
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    params = list(model.parameters())
+    if args.train_only:
+        prefixes = tuple(p.strip() for p in args.train_only.split(",") if p.strip())
+        params = []
+        for name, p in model.named_parameters():
+            p.requires_grad_(name.startswith(prefixes))
+            if p.requires_grad:
+                params.append(p)
+        if not params:
+            raise SystemExit(f"--train-only {args.train_only}: no parameter name starts with these prefixes")
+        log(args.work, f"training only {sum(p.numel() for p in params)} parameters ({args.train_only}), "
+            "the rest frozen")
+    opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=args.weight_decay)
     gen = torch.Generator().manual_seed(args.seed)
     wt = torch.tensor(weights)
     positions = {n: grid_positions(n) for n in budgets}
