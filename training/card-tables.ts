@@ -17,12 +17,17 @@ import {
   scalingReportV1,
 } from '../lib/contracts/scaling-report.v1.ts'
 
-const f3 = (v: number | undefined) => (v === undefined ? '–' : v.toFixed(3))
+/** toFixed without a "-0.00" for a value that rounds to zero. */
+const fixed = (v: number, digits: number) => {
+  const s = v.toFixed(digits)
+  return /^-0\.0*$/.test(s) ? s.slice(1) : s
+}
+const f3 = (v: number | undefined) => (v === undefined ? '–' : fixed(v, 3))
 const signed = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(3)}`
 const law = (x: PowerLawFitV1 | undefined) =>
   x === undefined
     ? '– | –'
-    : `${x.alpha.toFixed(3)}${x.alphaInterval ? ` [${x.alphaInterval.map((v) => v.toFixed(2)).join(', ')}]` : ''} | ${x.r2 === null ? 'n/a' : x.r2.toFixed(2)}`
+    : `${fixed(x.alpha, 3)}${x.alphaInterval ? ` [${x.alphaInterval.map((v) => fixed(v, 2)).join(', ')}]` : ''} | ${x.r2 === null ? 'n/a' : fixed(x.r2, 2)}`
 
 async function reports(dir: string): Promise<ScalingReportV1[]> {
   const files = (await readdir(dir)).filter((f) => /^scaling.*\.json$/.test(f)).sort()
