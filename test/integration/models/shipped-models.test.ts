@@ -58,7 +58,12 @@ describe.each(modelDirs)('models/%s', (name) => {
   beforeAll(async () => {
     model = await loadModel(join(root, 'models', name))
     golden = JSON.parse(await readFile(join(root, 'models', name, 'golden.json'), 'utf8')) as Golden
-    pool = await InferencePool.start([model], { workers: 1, intraOpNumThreads: 1, maxBatch: 8, maxDelayMs: 0 })
+    pool = await InferencePool.start([model], {
+      workers: 1,
+      intraOpNumThreads: 1,
+      maxBatch: 8,
+      maxDelayMs: 0,
+    })
   })
   afterAll(async () => {
     await pool?.close()
@@ -81,8 +86,15 @@ describe.each(modelDirs)('models/%s', (name) => {
       const grid = await tokenizeImageU8(await readFile(join(root, golden.images, c.image)), spec)
       const tokens = normaliseTokens(grid.tokens, spec)
       const question =
-        c.question !== null && m.question ? tokenizeQuestion(c.question, m.question.vocab, m.question.maxLength) : null
-      const r = await pool.infer({ model: m.name, budget: c.budget, tokens, ...(question ? { question } : {}) })
+        c.question !== null && m.question
+          ? tokenizeQuestion(c.question, m.question.vocab, m.question.maxLength)
+          : null
+      const r = await pool.infer({
+        model: m.name,
+        budget: c.budget,
+        tokens,
+        ...(question ? { question } : {}),
+      })
       const img = r.images[0]!
       const t = m.temperatures?.[String(c.budget)] ?? 1
       const where = `${c.image} N=${c.budget} question=${JSON.stringify(c.question)}`
