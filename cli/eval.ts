@@ -117,7 +117,7 @@ const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(3)}`
 function printFusion(fused: ScalingPass): void {
   const lines = [
     `\nwhat fusing ${JSON.stringify(fused.question)} adds at equal budget (same images):`,
-    'budget\tclass acc: vision → fused\tyes/no acc: read off vision class → answer head (fused)',
+    'budget\tclass acc: vision → fused\tyes/no acc: read off vision class → answer head (fused)\tvision posterior → answer head',
   ]
   for (const s of fused.summaries) {
     const v = s.visionAccuracy
@@ -129,7 +129,10 @@ function printFusion(fused: ScalingPass): void {
       a === undefined || h === undefined
         ? 'n/a (question subject unknown)'
         : `${f3(a)} → ${f3(h)} (${signed(h - a)})`
-    lines.push(`${s.point.budget}\t${classPart}\t${answerPart}`)
+    const pp = s.point.visionPosteriorAnswerAccuracy
+    const posteriorPart =
+      pp === undefined || h === undefined ? 'n/a' : `${f3(pp)} → ${f3(h)} (${signed(h - pp)})`
+    lines.push(`${s.point.budget}\t${classPart}\t${answerPart}\t${posteriorPart}`)
   }
   process.stdout.write(`${lines.join('\n')}\n`)
 }

@@ -23,7 +23,10 @@ const fixed = (v: number, digits: number) => {
   return /^-0\.0*$/.test(s) ? s.slice(1) : s
 }
 const f3 = (v: number | undefined) => (v === undefined ? '–' : fixed(v, 3))
-const signed = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(3)}`
+const signed = (v: number) => {
+  const t = fixed(v, 3)
+  return t.startsWith('-') ? t : `+${t}`
+}
 const law = (x: PowerLawFitV1 | undefined) =>
   x === undefined
     ? '– | –'
@@ -61,16 +64,17 @@ function visionTables(r: ScalingReportV1): string[] {
 
 function fusionTable(fused: ScalingReportV1[]): string[] {
   const out = [
-    '| question | N | yes/no accuracy: read off the class, no question | answer head, question fused | gain |',
-    '|---|---:|---:|---:|---:|',
+    '| question | N | yes/no accuracy, no question: top class | no question: posterior > 0.5 | answer head, question fused | gain over top class | gain over posterior |',
+    '|---|---:|---:|---:|---:|---:|---:|',
   ]
   for (const r of fused)
     for (const p of r.points) {
       const a = p.visionAnswerAccuracy
+      const pp = p.visionPosteriorAnswerAccuracy
       const h = p.answerAccuracy
-      out.push(
-        `| ${r.question} | ${p.budget} | ${f3(a)} | ${f3(h)} | ${a === undefined || h === undefined ? '–' : signed(h - a)} |`,
-      )
+      const gain = (base: number | undefined) =>
+        base === undefined || h === undefined ? '–' : signed(h - base)
+      out.push(`| ${r.question} | ${p.budget} | ${f3(a)} | ${f3(pp)} | ${f3(h)} | ${gain(a)} | ${gain(pp)} |`)
     }
   return out
 }

@@ -41,6 +41,11 @@ export const scalingPointV1 = z.object({
    * read off the class predicted with no question — the baseline that fusion must beat.
    */
   visionAnswerAccuracy: z.number().min(0).max(1).optional(),
+  /**
+   * The same pass's calibrated posterior instead of its top class: yes iff the probabilities of the
+   * classes that answer yes sum to > 0.5 — the strongest vision-only answer, the fair baseline.
+   */
+  visionPosteriorAnswerAccuracy: z.number().min(0).max(1).optional(),
 })
 
 export const scalingReportV1 = z.object({

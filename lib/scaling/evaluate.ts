@@ -35,6 +35,8 @@ export interface BudgetEvaluation {
   predicted: Int32Array
   /** Calibrated top-class probability per image. */
   confidence: Float64Array
+  /** Calibrated class probabilities, row-major [image, label] (manifest label order). */
+  probabilities: Float32Array
   /** Answer probability per image when the model answered a question. */
   answerProbability?: Float64Array
   /** Σ session.run wall time over all batches, ms. */
@@ -58,6 +60,8 @@ export async function evaluateBudget(opts: EvaluateOptions): Promise<BudgetEvalu
   const truth = new Int32Array(n)
   const predicted = new Int32Array(n)
   const confidence = new Float64Array(n)
+  const k = manifest.labels.length
+  const probabilities = new Float32Array(n * k)
   const answer = opts.question && manifest.io.answerLogit ? new Float64Array(n) : undefined
   const perImage = budget * manifest.patchSize * manifest.patchSize * manifest.channels
   let runMs = 0
@@ -71,6 +75,7 @@ export async function evaluateBudget(opts: EvaluateOptions): Promise<BudgetEvalu
     r.images.forEach((img, j) => {
       predicted[start + j] = img.labelIndex
       confidence[start + j] = img.confidence
+      probabilities.set(img.probabilities.subarray(0, k), (start + j) * k)
       if (answer) answer[start + j] = img.answerProbability ?? Number.NaN
     })
     done += r.images.length
@@ -112,6 +117,7 @@ export async function evaluateBudget(opts: EvaluateOptions): Promise<BudgetEvalu
     truth,
     predicted,
     confidence,
+    probabilities,
     ...(answer ? { answerProbability: answer } : {}),
     runMs,
     batches,

@@ -24,6 +24,7 @@ export { answerTruth, questionTarget } from './question.ts'
 export { accuracyOf, type ClassRecall, perClassRecall } from './recall.ts'
 export {
   answerFromClass,
+  answerFromPosterior,
   type BudgetSummary,
   buildScalingReport,
   type ReportInput,

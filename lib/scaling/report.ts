@@ -34,6 +34,28 @@ export function answerFromClass(
 }
 
 /**
+ * Yes/no accuracy of the Bayes decision on the class posterior: yes iff the probabilities of the
+ * classes that answer yes sum to more than 0.5. The strongest answer a vision-only pass offers.
+ */
+export function answerFromPosterior(
+  ev: Pick<BudgetEvaluation, 'truth' | 'probabilities'>,
+  labels: readonly string[],
+  answerTruth: (className: string) => boolean,
+): number {
+  const n = ev.truth.length
+  if (n === 0) return 0
+  const k = labels.length
+  const yes = labels.map((l) => answerTruth(l))
+  let hit = 0
+  for (let i = 0; i < n; i++) {
+    let p = 0
+    for (let c = 0; c < k; c++) if (yes[c]) p += ev.probabilities[i * k + c]!
+    if (p > 0.5 === yes[ev.truth[i]!]) hit++
+  }
+  return hit / n
+}
+
+/**
  * Accuracy, per-class recall, ECE (15 bins), latency and, with a question whose truth is known,
  * the accuracy of the answer head (p > 0.5 = yes) and of the answer read off the class.
  */

@@ -5,7 +5,13 @@ import type { DatasetItem } from '../vision/dataset/folder.ts'
 import { tokenizeQuestion } from '../vision/question.ts'
 import { type BudgetEvaluation, evaluateBudget, type FusedQuestion } from './evaluate.ts'
 import { answerTruth, questionTarget } from './question.ts'
-import { answerFromClass, type BudgetSummary, buildScalingReport, summariseBudget } from './report.ts'
+import {
+  answerFromClass,
+  answerFromPosterior,
+  type BudgetSummary,
+  buildScalingReport,
+  summariseBudget,
+} from './report.ts'
 
 export interface ScalingRunOptions {
   model: LoadedModel
@@ -104,6 +110,7 @@ export async function runScaling(opts: ScalingRunOptions): Promise<ScalingPass[]
           if (q.truth) {
             summary.visionAnswerAccuracy = answerFromClass(plain, manifest.labels, q.truth)
             summary.point.visionAnswerAccuracy = summary.visionAnswerAccuracy
+            summary.point.visionPosteriorAnswerAccuracy = answerFromPosterior(plain, manifest.labels, q.truth)
           }
         }
         summaries.push(summary)

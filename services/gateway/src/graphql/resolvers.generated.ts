@@ -320,6 +320,8 @@ export type ScalingPoint = {
   tokensPerImage: Scalars['Int']['output'];
   /** Yes/no accuracy of the answer read off the class predicted with no question, same images: what fusion must beat. */
   visionAnswerAccuracy?: Maybe<Scalars['Float']['output']>;
+  /** The same with the vision-only class posterior (yes iff P(classes that say yes) > 0.5): the fair baseline. */
+  visionPosteriorAnswerAccuracy?: Maybe<Scalars['Float']['output']>;
 };
 
 /** A model evaluated on one labelled set at several budgets, with error(N) = c·N^(−alpha) fitted. */
@@ -668,6 +670,7 @@ export type ScalingPointResolvers<ContextType = GatewayContext, ParentType exten
   perClass?: Resolver<Array<ResolversTypes['ClassPointMetrics']>, ParentType, ContextType>;
   tokensPerImage?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   visionAnswerAccuracy?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  visionPosteriorAnswerAccuracy?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
 };
 
 export type ScalingReportResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ScalingReport'] = ResolversParentTypes['ScalingReport']> = {

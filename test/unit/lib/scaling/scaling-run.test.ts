@@ -92,6 +92,7 @@ describe('runScaling', () => {
     expect(scratch!.summaries[0]!.visionAnswerAccuracy).toBe(1)
     // The baseline travels in the report too, so the gateway can show what fusion adds.
     expect(scratch!.report.points[0]!.visionAnswerAccuracy).toBe(1)
+    expect(scratch!.report.points[0]!.visionPosteriorAnswerAccuracy).toBe(1)
     expect(plain!.report.points[0]!.visionAnswerAccuracy).toBeUndefined()
     expect(scratch!.summaries[0]!.visionAccuracy).toBe(plain!.report.points[0]!.accuracy)
     expect(any!.report.question).toBe('any defect?')
