@@ -123,7 +123,7 @@ function printFusion(fused: ScalingPass): void {
     const v = s.visionAccuracy
     const classPart =
       v === undefined ? 'n/a' : `${f3(v)} → ${f3(s.point.accuracy)} (${signed(s.point.accuracy - v)})`
-    const a = s.visionAnswerAccuracy
+    const a = s.point.visionAnswerAccuracy
     const h = s.point.answerAccuracy
     const answerPart =
       a === undefined || h === undefined

@@ -13,8 +13,6 @@ export interface BudgetSummary {
   point: ScalingPoint
   /** Yes/no accuracy obtained by reading the answer off the predicted class (no answer head). */
   answerFromClassAccuracy?: number
-  /** Fused passes: the same, read off the class predicted by the vision-only pass. */
-  visionAnswerAccuracy?: number
   /** Fused passes: class accuracy of the vision-only pass at this budget. */
   visionAccuracy?: number
 }

@@ -108,8 +108,7 @@ export async function runScaling(opts: ScalingRunOptions): Promise<ScalingPass[]
         else if (plain) {
           summary.visionAccuracy = summariseBudget(plain, manifest.labels).point.accuracy
           if (q.truth) {
-            summary.visionAnswerAccuracy = answerFromClass(plain, manifest.labels, q.truth)
-            summary.point.visionAnswerAccuracy = summary.visionAnswerAccuracy
+            summary.point.visionAnswerAccuracy = answerFromClass(plain, manifest.labels, q.truth)
             summary.point.visionPosteriorAnswerAccuracy = answerFromPosterior(plain, manifest.labels, q.truth)
           }
         }

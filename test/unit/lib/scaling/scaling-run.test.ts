@@ -89,14 +89,14 @@ describe('runScaling', () => {
     const [plain, scratch, any] = passes
     expect(plain!.report.points[0]!.answerAccuracy).toBeUndefined()
     expect(scratch!.report.points[0]!.answerAccuracy).toBe(1)
-    expect(scratch!.summaries[0]!.visionAnswerAccuracy).toBe(1)
+    expect(scratch!.summaries[0]!.point.visionAnswerAccuracy).toBe(1)
     // The baseline travels in the report too, so the gateway can show what fusion adds.
     expect(scratch!.report.points[0]!.visionAnswerAccuracy).toBe(1)
     expect(scratch!.report.points[0]!.visionPosteriorAnswerAccuracy).toBe(1)
     expect(plain!.report.points[0]!.visionAnswerAccuracy).toBeUndefined()
     expect(scratch!.summaries[0]!.visionAccuracy).toBe(plain!.report.points[0]!.accuracy)
     expect(any!.report.question).toBe('any defect?')
-    expect(any!.summaries[0]!.visionAnswerAccuracy).toBe(1)
+    expect(any!.summaries[0]!.point.visionAnswerAccuracy).toBe(1)
   })
 
   it('refuses a question for a model without a question input and budgets it does not list', async () => {
