@@ -6,7 +6,10 @@ Directory layout (written by cli/tokenize.ts; read-only here):
   tokens_n{N}.u8      uint8 [count, N, P*P*C] row-major; token t = row*g + col,
                       pixel (y, x, c) of a patch at (y*P + x)*C + c
   patch_n{N}.u8       uint8 [count, N] defect coverage fraction of each patch × 255
-                      (present when hasMasks)
+                      (present when hasMasks; every defect of the image)
+  also_n{N}.u8        uint8 [count, N] coverage of the second defect alone × 255, with
+                      alsoY[count] (its class index, -1 for none) in meta.json; only for
+                      datasets generated with --second-defect
 Normalisation: float = (u8 / 255 − mean[c]) / std[c].
 """
 
@@ -38,6 +41,9 @@ class TensorSet:
         self.std = [float(v) for v in m["std"]]
         self.y = torch.tensor(m["y"], dtype=torch.long)
         self.has_masks = bool(m.get("hasMasks", False))
+        # Second defect per image (-1: none); every image has one class, some also a second defect.
+        self.also_y = torch.tensor(m.get("alsoY") or [-1] * self.count, dtype=torch.long)
+        self.also = {}
         self.budgets = [int(b) for b in (budgets or m["budgets"])]
         dim = self.patch * self.patch * self.channels
         self.tokens = {}
@@ -55,6 +61,9 @@ class TensorSet:
             if self.has_masks and os.path.exists(path):
                 praw = np.fromfile(path, dtype=np.uint8)
                 self.patches[n] = torch.from_numpy(praw.reshape(self.count, n))
+            apath = os.path.join(root, f"also_n{n}.u8")
+            if "alsoY" in m and os.path.exists(apath):
+                self.also[n] = torch.from_numpy(np.fromfile(apath, dtype=np.uint8).reshape(self.count, n))
 
     def normalise(self, u8: torch.Tensor) -> torch.Tensor:
         x = u8.float() / 255.0
@@ -70,13 +79,20 @@ class TensorSet:
         cov = self.patches[n][idx].float() / 255.0 if n in self.patches else None
         return tok, self.y[idx], cov
 
+    def also_batch(self, idx: torch.Tensor, n: int):
+        """(second defect's class [B], -1 for none; its coverage float [B,N], zeros without one)."""
+        if n in self.also:
+            return self.also_y[idx], self.also[n][idx].float() / 255.0
+        return self.also_y[idx], torch.zeros(len(idx), n)
+
 
 def augment(tokens: torch.Tensor, cov, patch: int, channels: int, gen: torch.Generator):
     """Random flips and transpose of the whole image, done on the token grid (8 dihedral views)."""
     b, n, _ = tokens.shape
     g = int(round(math.sqrt(n)))
     x = tokens.reshape(b, g, g, patch, patch, channels)
-    c = cov.reshape(b, g, g) if cov is not None else None
+    # cov may stack several [B, N] maps along the batch axis; every map gets the same view.
+    c = cov.reshape(-1, g, g) if cov is not None else None
     flips = torch.randint(0, 2, (3,), generator=gen).tolist()
     if flips[0]:
         x, c = x.flip(2, 4), (c.flip(2) if c is not None else None)
@@ -86,7 +102,7 @@ def augment(tokens: torch.Tensor, cov, patch: int, channels: int, gen: torch.Gen
         x = x.permute(0, 2, 1, 4, 3, 5)
         c = c.permute(0, 2, 1) if c is not None else None
     x = x.reshape(b, n, -1)
-    return x, (c.reshape(b, n) if c is not None else None)
+    return x, (c.reshape(-1, n) if c is not None else None)
 
 
 def encode_question(text: str, vocab, max_len: int):
@@ -108,11 +124,12 @@ def question_set(labels):
     return out
 
 
-def answer_for(label: str, named):
-    """Yes iff the image is defective (named None) or its class is the named class."""
+def answer_for(label: str, named, also=None):
+    """Yes iff the image is defective (named None) or its class, or its second defect's (`also`),
+    is the named class."""
     if named is None:
         return 1.0 if label != "ok" else 0.0
-    return 1.0 if label == named else 0.0
+    return 1.0 if label == named or also == named else 0.0
 
 
 def vocab_for(labels, base=None):

@@ -80,7 +80,8 @@ def fusion_metrics(model, split, n: int, vocab, max_len: int, temperature: float
     base = torch.softmax(base_logits / temperature, dim=1)
     out = {}
     for text, named in question_set(labels):
-        truth = torch.tensor([answer_for(labels[int(c)], named) for c in split.y])
+        truth = torch.tensor([answer_for(labels[int(c)], named, labels[int(a)] if a >= 0 else None)
+                              for c, a in zip(split.y, split.also_y)])
         _, _, ans = predict(model, split, n, encode_question(text, vocab, max_len))
         fused = (ans > 0).float()
         if named is None:

@@ -106,30 +106,36 @@ def log(work: str, msg: str):
         f.write(line + "\n")
 
 
-def sample_questions(labels, y, vocab, max_len, gen, mix=(0.15, 0.35)):
+def sample_questions(labels, y, vocab, max_len, gen, mix=(0.15, 0.35), also_y=None):
     """One question per image, drawn independently of its label (a label-dependent draw lets the
     class head read the answer off the question): `mix[0]` none, `mix[1]` "any defect?", the rest
-    "is there a <class>?" with the class uniform over the defect classes."""
+    "is there a <class>?" with the class uniform over the defect classes. `also_y` is each image's
+    second defect (-1: none), which answers yes too. Returns (ids, answers, has question, named
+    class index per image: -1 for "any defect?" or no question)."""
     qs = question_set(labels)
     named_qs = [(t, c) for t, c in qs if c is not None]
     any_q = [(t, c) for t, c in qs if c is None]
-    ids, answers, has = [], [], []
-    for cls in y.tolist():
+    ids, answers, has, named_ix = [], [], [], []
+    also_list = also_y.tolist() if also_y is not None else [-1] * len(y)
+    for cls, also in zip(y.tolist(), also_list):
         lab = labels[cls]
         r = torch.rand(1, generator=gen).item()
         if r < mix[0] or not named_qs:
             ids.append([0] * max_len)
             answers.append(0.0)
             has.append(0.0)
+            named_ix.append(-1)
             continue
         if r < mix[0] + mix[1] and any_q:
             text, named = any_q[0]
         else:
             text, named = named_qs[torch.randint(len(named_qs), (1,), generator=gen).item()]
         ids.append(encode_question(text, vocab, max_len))
-        answers.append(answer_for(lab, named))
+        answers.append(answer_for(lab, named, labels[also] if also >= 0 else None))
         has.append(1.0)
-    return torch.tensor(ids, dtype=torch.long), torch.tensor(answers), torch.tensor(has)
+        named_ix.append(labels.index(named) if named is not None else -1)
+    return (torch.tensor(ids, dtype=torch.long), torch.tensor(answers), torch.tensor(has),
+            torch.tensor(named_ix, dtype=torch.long))
 
 
 def lr_at(frac: float, base: float, warmup: float = 0.03) -> float:
@@ -303,10 +309,15 @@ def train_loop(args, model, train, val, budgets, weights, vocab, max_len, ckpt_p
         n = budgets[torch.multinomial(wt, 1, generator=gen).item()]
         idx = torch.randint(train.count, (args.batch,), generator=gen)
         tok, y, cov = train.batch(idx, n)
-        tok, cov = augment(tok, cov, train.patch, train.channels, gen)
+        also_y, also_cov = train.also_batch(idx, n)
+        if cov is not None:
+            tok, both = augment(tok, torch.cat([cov, also_cov]), train.patch, train.channels, gen)
+            cov, also_cov = both[: len(idx)], both[len(idx):]
+        else:
+            tok, _ = augment(tok, None, train.patch, train.channels, gen)
         if model.fused:
             mix = tuple(float(v) for v in args.question_mix.split(","))
-            q, ans, has = sample_questions(train.labels, y, vocab, max_len, gen, mix)
+            q, ans, has, named = sample_questions(train.labels, y, vocab, max_len, gen, mix, also_y)
             logits, patch_logits, answer, q_scores = model(tok, positions[n], q, with_question_patches=True)
         else:
             logits, patch_logits = model(tok, positions[n])
@@ -326,9 +337,17 @@ def train_loop(args, model, train, val, budgets, weights, vocab, max_len, ckpt_p
             loss = loss + args.answer_loss * ans_loss
             if target is not None and args.question_patch_loss > 0:
                 # The question-conditioned patch scores see only the named defect: a patch is
-                # positive when it covers a defect and the image's class is what the question
-                # asks about (ans = 1), so "is there a scratch?" learns to ignore a crack's patches.
-                q_target = target * ans.unsqueeze(1)
+                # positive when it covers the defect the question asks about, so "is there a
+                # scratch?" learns to ignore a crack's patches, also on an image that has both.
+                # cov holds every defect, also_cov the second one alone; "any defect?" takes all.
+                first_cov = (cov - also_cov).clamp(min=0.0)
+                named_cov = (
+                    first_cov * (y == named).float().unsqueeze(1)
+                    + also_cov * (also_y == named).float().unsqueeze(1)
+                )
+                is_any = ((named < 0) & (has > 0)).float().unsqueeze(1)
+                q_cov = is_any * cov * ans.unsqueeze(1) + (1.0 - is_any) * named_cov
+                q_target = (q_cov / COVERAGE_FOR_FULL_POSITIVE).clamp(max=1.0)
                 per_patch = F.binary_cross_entropy_with_logits(
                     q_scores, q_target, pos_weight=torch.tensor(4.0), reduction="none"
                 ).mean(dim=1)

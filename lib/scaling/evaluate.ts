@@ -32,6 +32,8 @@ export interface BudgetEvaluation {
   budget: number
   /** Label index per image (manifest order). */
   truth: Int32Array
+  /** Label index of each image's second defect, −1 for none; absent when no image has one. */
+  also?: Int32Array
   predicted: Int32Array
   /** Calibrated top-class probability per image. */
   confidence: Float64Array
@@ -58,6 +60,16 @@ export async function evaluateBudget(opts: EvaluateOptions): Promise<BudgetEvalu
   const labelIndex = new Map(manifest.labels.map((l, i) => [l, i]))
   const n = items.length
   const truth = new Int32Array(n)
+  const alsoOf = (item: DatasetItem): number => {
+    if (item.alsoClass === undefined) return -1
+    const index = labelIndex.get(item.alsoClass)
+    if (index === undefined)
+      throw new RangeError(
+        `Expected second defect ${item.alsoClass} of ${item.id} among model labels ${manifest.labels.join(', ')}`,
+      )
+    return index
+  }
+  const also = items.some((i) => i.alsoClass !== undefined) ? Int32Array.from(items, alsoOf) : undefined
   const predicted = new Int32Array(n)
   const confidence = new Float64Array(n)
   const k = manifest.labels.length
@@ -115,6 +127,7 @@ export async function evaluateBudget(opts: EvaluateOptions): Promise<BudgetEvalu
   return {
     budget,
     truth,
+    ...(also ? { also } : {}),
     predicted,
     confidence,
     probabilities,

@@ -17,17 +17,32 @@ export interface BudgetSummary {
   visionAccuracy?: number
 }
 
+/**
+ * The true yes/no answer per image: yes when the image's class answers yes or, for an image with
+ * a second defect (`also`), when that class does ("is there a stain?" on a cracked, stained part).
+ */
+export function imageAnswers(
+  ev: Pick<BudgetEvaluation, 'truth' | 'also'>,
+  labels: readonly string[],
+  answerTruth: (className: string) => boolean,
+): boolean[] {
+  return Array.from(ev.truth, (t, i) => {
+    const also = ev.also?.[i] ?? -1
+    return answerTruth(labels[t]!) || (also >= 0 && answerTruth(labels[also]!))
+  })
+}
+
 /** Yes/no accuracy of answers read off predicted classes. */
 export function answerFromClass(
-  ev: Pick<BudgetEvaluation, 'truth' | 'predicted'>,
+  ev: Pick<BudgetEvaluation, 'truth' | 'predicted' | 'also'>,
   labels: readonly string[],
   answerTruth: (className: string) => boolean,
 ): number {
   const n = ev.truth.length
   if (n === 0) return 0
+  const truth = imageAnswers(ev, labels, answerTruth)
   let hit = 0
-  for (let i = 0; i < n; i++)
-    if (answerTruth(labels[ev.predicted[i]!]!) === answerTruth(labels[ev.truth[i]!]!)) hit++
+  for (let i = 0; i < n; i++) if (answerTruth(labels[ev.predicted[i]!]!) === truth[i]) hit++
   return hit / n
 }
 
@@ -36,7 +51,7 @@ export function answerFromClass(
  * classes that answer yes sum to more than 0.5. The strongest answer a vision-only pass offers.
  */
 export function answerFromPosterior(
-  ev: Pick<BudgetEvaluation, 'truth' | 'probabilities'>,
+  ev: Pick<BudgetEvaluation, 'truth' | 'probabilities' | 'also'>,
   labels: readonly string[],
   answerTruth: (className: string) => boolean,
 ): number {
@@ -44,11 +59,12 @@ export function answerFromPosterior(
   if (n === 0) return 0
   const k = labels.length
   const yes = labels.map((l) => answerTruth(l))
+  const truth = imageAnswers(ev, labels, answerTruth)
   let hit = 0
   for (let i = 0; i < n; i++) {
     let p = 0
     for (let c = 0; c < k; c++) if (yes[c]) p += ev.probabilities[i * k + c]!
-    if (p > 0.5 === yes[ev.truth[i]!]) hit++
+    if (p > 0.5 === truth[i]) hit++
   }
   return hit / n
 }
@@ -76,7 +92,7 @@ export function summariseBudget(
   }
   const summary: BudgetSummary = { point }
   if (answerTruth && n > 0) {
-    const truth = Array.from(ev.truth, (t) => answerTruth(labels[t]!))
+    const truth = imageAnswers(ev, labels, answerTruth)
     summary.answerFromClassAccuracy = answerFromClass(ev, labels, answerTruth)
     if (ev.answerProbability)
       point.answerAccuracy = truth.filter((yes, i) => ev.answerProbability![i]! > 0.5 === yes).length / n

@@ -9,6 +9,10 @@ export type DatasetItem = {
   /** Binary defect mask (255 = defect) of the same size, or null when the dataset has none. */
   mask: string | null
   className: string
+  /** A second, less severe defect's class (generated datasets with --second-defect). */
+  alsoClass?: string
+  /** Mask of that second defect alone (255 = defect). */
+  alsoMask?: string
 }
 
 export type LabelledFolder = {

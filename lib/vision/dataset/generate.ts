@@ -26,6 +26,7 @@ import { blob, disc, emptyRect, type Point, type Rect, strokeSegment } from './d
 import {
   type DefectClass,
   defectClasses,
+  defectSeverity,
   type LookalikeKind,
   lookalikeKinds,
   type SampleLabel,
@@ -37,8 +38,25 @@ import { renderTexture, type TextureInfo, textureFamilies } from './textures.ts'
 /** One generated image: grey u8 pixels and a u8 mask (255 = defect), both size×size row-major. */
 export type GeneratedSample = {
   pixels: Uint8Array
+  /** Every defect pixel of the image (both defects when there are two). */
   mask: Uint8Array
+  /** The second, less severe defect when the image has one (its own mask, 255 = defect). */
+  also: {
+    class: DefectClass
+    box: [number, number, number, number] | null
+    area: number
+    mask: Uint8Array
+  } | null
   label: Omit<SampleLabel, 'file' | 'mask'>
+}
+
+export type GenerateOptions = {
+  /**
+   * Probability in [0, 1] that a defect image also gets a second defect of another class. 0 (the
+   * default) draws nothing more from the seed's random stream, so images stay those of datasets
+   * generated before the option existed.
+   */
+  secondDefect: number
 }
 
 /** Scratch buffers reused across samples of one size (the generator allocates nothing per pixel). */
@@ -236,6 +254,74 @@ function addLookalike(
   }
 }
 
+type Stamped = { box: [number, number, number, number] | null; area: number; contrast: number }
+
+/**
+ * Draws one defect of `cls` into `surface` (grey levels) and marks its pixels (coverage ≥ 0.5) 255
+ * in `mask` and, when given, in `own` (the mask of this defect alone).
+ */
+function stampDefect(
+  rng: Rng,
+  cls: Exclude<DefectClass, 'ok'>,
+  tex: TextureInfo,
+  size: number,
+  buffers: GeneratorBuffers,
+  surface: Float32Array,
+  mask: Uint8Array,
+  own: Uint8Array | null,
+): Stamped {
+  const { cover } = buffers
+  cover.fill(0)
+  const touched = emptyRect()
+  const contrast = Math.round(rng.next() * 1000) / 1000
+  let delta: number
+  switch (cls) {
+    case 'scratch':
+      drawScratch(rng, tex, size, cover, touched)
+      delta = (rng.chance(0.6) ? 1 : -1) * defectDelta(tex, contrast, true)
+      break
+    case 'pit':
+      drawPits(rng, size, cover, touched)
+      delta = (rng.chance(0.8) ? -1.2 : 1.2) * defectDelta(tex, contrast, true)
+      break
+    case 'stain':
+      drawStain(rng, size, cover, touched)
+      delta = (rng.chance(0.7) ? -1 : 1) * defectDelta(tex, contrast, false)
+      break
+    case 'crack':
+      drawCrack(rng, size, cover, touched)
+      delta = -defectDelta(tex, contrast, true)
+      break
+    default: {
+      const never: never = cls
+      throw new Error(`unknown class ${String(never)}`)
+    }
+  }
+  let bx0 = size
+  let by0 = size
+  let bx1 = -1
+  let by1 = -1
+  let area = 0
+  for (let y = touched.y0; y < touched.y1; y++) {
+    for (let x = touched.x0; x < touched.x1; x++) {
+      const i = y * size + x
+      const c = cover[i]!
+      if (c === 0) continue
+      surface[i]! += delta * c
+      if (c >= 0.5) {
+        mask[i] = 255
+        if (own) own[i] = 255
+        area++
+        if (x < bx0) bx0 = x
+        if (y < by0) by0 = y
+        if (x > bx1) bx1 = x
+        if (y > by1) by1 = y
+      }
+    }
+  }
+  return { box: area > 0 ? [bx0, by0, bx1 - bx0 + 1, by1 - by0 + 1] : null, area, contrast }
+}
+
 /**
  * Generates the image for `seed` at `size`×`size` px: texture, optional look-alike, the defect of
  * `classForSeed(seed)`, illumination gradient, sensor noise. Pure function of (seed, size).
@@ -244,12 +330,13 @@ export function generateSample(
   seed: number,
   size = 256,
   buffers: GeneratorBuffers = createBuffers(size),
+  options: GenerateOptions = { secondDefect: 0 },
 ): GeneratedSample {
   if (buffers.size !== size)
     throw new RangeError(`expected buffers for size ${size} but received ${buffers.size}`)
   const rng = createRng(seed)
-  const cls = classForSeed(seed)
-  const { surface, cover } = buffers
+  let cls: DefectClass = classForSeed(seed)
+  const { surface } = buffers
   const texture = rng.pick(textureFamilies)
   const tex = renderTexture(rng, texture, size, surface)
   const lookalike: LookalikeKind | null = rng.chance(0.35) ? rng.pick(lookalikeKinds) : null
@@ -259,54 +346,46 @@ export function generateSample(
   let box: [number, number, number, number] | null = null
   let area = 0
   let contrast: number | null = null
+  let also: GeneratedSample['also'] = null
   if (cls !== 'ok') {
-    cover.fill(0)
-    const touched = emptyRect()
-    contrast = Math.round(rng.next() * 1000) / 1000
-    let delta: number
-    switch (cls) {
-      case 'scratch':
-        drawScratch(rng, tex, size, cover, touched)
-        delta = (rng.chance(0.6) ? 1 : -1) * defectDelta(tex, contrast, true)
-        break
-      case 'pit':
-        drawPits(rng, size, cover, touched)
-        delta = (rng.chance(0.8) ? -1.2 : 1.2) * defectDelta(tex, contrast, true)
-        break
-      case 'stain':
-        drawStain(rng, size, cover, touched)
-        delta = (rng.chance(0.7) ? -1 : 1) * defectDelta(tex, contrast, false)
-        break
-      case 'crack':
-        drawCrack(rng, size, cover, touched)
-        delta = -defectDelta(tex, contrast, true)
-        break
-      default: {
-        const never: never = cls
-        throw new Error(`unknown class ${String(never)}`)
+    // The first defect's own pixels are kept apart only when a second one may join it.
+    const firstOwn = options.secondDefect > 0 ? new Uint8Array(size * size) : null
+    const first = stampDefect(rng, cls, tex, size, buffers, surface, mask, firstOwn)
+    contrast = first.contrast
+    box = first.box
+    area = first.area
+    if (firstOwn && rng.chance(options.secondDefect)) {
+      // A second, different defect anywhere on the part. The image's class is the more severe of
+      // the two (what a plant reports); the other one is `also`, with its own mask.
+      const firstClass = cls
+      const other = rng.pick(
+        defectClasses.filter((c): c is Exclude<DefectClass, 'ok'> => c !== 'ok' && c !== firstClass),
+      )
+      const secondOwn = new Uint8Array(size * size)
+      const second = stampDefect(rng, other, tex, size, buffers, surface, mask, secondOwn)
+      const secondWins = defectSeverity[other] > defectSeverity[firstClass]
+      const primary = {
+        class: firstClass,
+        box: first.box,
+        area: first.area,
+        contrast: first.contrast,
+        own: firstOwn,
       }
-    }
-    let bx0 = size
-    let by0 = size
-    let bx1 = -1
-    let by1 = -1
-    for (let y = touched.y0; y < touched.y1; y++) {
-      for (let x = touched.x0; x < touched.x1; x++) {
-        const i = y * size + x
-        const c = cover[i]!
-        if (c === 0) continue
-        surface[i]! += delta * c
-        if (c >= 0.5) {
-          mask[i] = 255
-          area++
-          if (x < bx0) bx0 = x
-          if (y < by0) by0 = y
-          if (x > bx1) bx1 = x
-          if (y > by1) by1 = y
-        }
+      const extra = {
+        class: other,
+        box: second.box,
+        area: second.area,
+        contrast: second.contrast,
+        own: secondOwn,
       }
+      const main = secondWins ? extra : primary
+      const minor = secondWins ? primary : extra
+      cls = main.class
+      box = main.box
+      area = main.area
+      contrast = main.contrast
+      also = { class: minor.class, box: minor.box, area: minor.area, mask: minor.own }
     }
-    if (area > 0) box = [bx0, by0, bx1 - bx0 + 1, by1 - by0 + 1]
   }
 
   const gAngle = rng.range(0, 2 * Math.PI)
@@ -330,6 +409,7 @@ export function generateSample(
   return {
     pixels,
     mask,
+    also,
     label: {
       id,
       class: cls,

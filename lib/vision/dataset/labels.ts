@@ -4,10 +4,12 @@
  *   { "id": "0000042", "file": "images/0000042.png", "mask": "masks/0000042.png",
  *     "class": "scratch", "box": [x, y, w, h] | null, "size": 131, "area": 190,
  *     "contrast": 0.41, "texture": "brushed-metal", "lookalike": "faint-shading" | null,
- *     "seed": 42, "width": 256, "height": 256 }
+ *     "seed": 42, "width": 256, "height": 256,
+ *     "also": { "class": "stain", "box": [x, y, w, h], "area": 900, "mask": "masks2/0000042.png" } }
  *
  * `box` and `size` are native pixels of the mask's bounding box (`size` = its longer side, 0 for ok);
- * `area` counts mask pixels; `contrast` in [0, 1] is the defect strength knob (0 = faintest).
+ * `mask` marks every defect pixel; `also` (optional, null or absent for one defect) is a second,
+ * less severe defect (see defectSeverity) with a mask of its own pixels; `area` counts mask pixels; `contrast` in [0, 1] is the defect strength knob (0 = faintest).
  */
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -17,6 +19,17 @@ import { VisionError } from '../errors.ts'
 /** Class names in label-index order; `y` in training tensors indexes this list. */
 export const defectClasses = ['ok', 'scratch', 'pit', 'stain', 'crack'] as const
 export type DefectClass = (typeof defectClasses)[number]
+
+/**
+ * Which defect names an image that has two (higher wins): a crack can split the part, pits and
+ * scratches break the surface, a stain is cosmetic.
+ */
+export const defectSeverity: Record<Exclude<DefectClass, 'ok'>, number> = {
+  crack: 4,
+  pit: 3,
+  scratch: 2,
+  stain: 1,
+}
 
 /** Harmless features added to some images of every class (never a defect). */
 export const lookalikeKinds = ['faint-shading', 'polish-mark', 'light-streak'] as const
@@ -37,6 +50,16 @@ export const sampleLabelSchema = z.object({
   texture: z.string().nullable(),
   lookalike: z.string().nullable().optional(),
   seed: z.number().int().nullable(),
+  /** A second, less severe defect on the same image (datasets generated with --second-defect). */
+  also: z
+    .object({
+      class: z.string().min(1),
+      box: z.tuple([z.number(), z.number(), z.number(), z.number()]).nullable(),
+      area: z.number().int().nonnegative(),
+      mask: z.string().min(1),
+    })
+    .nullable()
+    .optional(),
   width: z.number().int().positive().optional(),
   height: z.number().int().positive().optional(),
 })

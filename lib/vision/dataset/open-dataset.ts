@@ -36,6 +36,7 @@ export async function openDataset(dir: string, labels?: string[]): Promise<Datas
         image: join(dir, l.file),
         mask: l.mask === null ? null : join(dir, l.mask),
         className: l.class,
+        ...(l.also ? { alsoClass: l.also.class, alsoMask: join(dir, l.also.mask) } : {}),
       })),
       generated: lines,
     }
@@ -45,7 +46,13 @@ export async function openDataset(dir: string, labels?: string[]): Promise<Datas
   }
   if (labels) dataset.labels = labels
   const known = new Set(dataset.labels)
-  const unknown = [...new Set(dataset.items.map((i) => i.className).filter((c) => !known.has(c)))]
+  const unknown = [
+    ...new Set(
+      dataset.items
+        .flatMap((i) => [i.className, ...(i.alsoClass ? [i.alsoClass] : [])])
+        .filter((c) => !known.has(c)),
+    ),
+  ]
   if (unknown.length > 0) {
     throw new VisionError(
       'VISION_DATASET_INVALID',

@@ -14,6 +14,8 @@ export type SeedRange = {
   count: number
   /** Native side in px. */
   size: number
+  /** Probability that a defect image also gets a second defect (generateSample). */
+  secondDefect: number
   /** Image PNG encodes in flight at once (sharp runs them on its thread pool). */
   inFlight: number
   onProgress?: (done: number) => void
@@ -36,9 +38,12 @@ export async function writeSeedRange(range: SeedRange): Promise<string[]> {
       .png({ compressionLevel: 3, adaptiveFiltering: false, palette: false })
       .toBuffer()
   for (let i = 0; i < count; i++) {
-    const { pixels, mask, label } = generateSample(seed + i, size, buffers)
+    const { pixels, mask, also, label } = generateSample(seed + i, size, buffers, {
+      secondDefect: range.secondDefect,
+    })
     const file = `images/${label.id}.png`
     const maskFile = `masks/${label.id}.png`
+    const alsoFile = also ? `masks2/${label.id}.png` : null
     lines[i] = JSON.stringify({
       id: label.id,
       file,
@@ -53,11 +58,18 @@ export async function writeSeedRange(range: SeedRange): Promise<string[]> {
       seed: label.seed,
       width: label.width,
       height: label.height,
+      ...(range.secondDefect > 0
+        ? { also: also ? { class: also.class, box: also.box, area: also.area, mask: alsoFile } : null }
+        : {}),
     })
     const maskPng = label.area === 0 ? emptyMask : encodeGreyPng(size, size, mask)
     const job = (async () => {
       const img = await png(pixels)
-      await Promise.all([writeFile(join(out, file), img), writeFile(join(out, maskFile), maskPng)])
+      await Promise.all([
+        writeFile(join(out, file), img),
+        writeFile(join(out, maskFile), maskPng),
+        ...(also && alsoFile ? [writeFile(join(out, alsoFile), encodeGreyPng(size, size, also.mask))] : []),
+      ])
       done++
       range.onProgress?.(done)
     })()
@@ -76,6 +88,8 @@ export type WriteDatasetOptions = {
   seed: number
   /** Native side in px; default 256. */
   size?: number
+  /** Probability in [0, 1] that a defect image also gets a second, different defect; default 0. */
+  secondDefect?: number
   /** Image PNG encodes in flight per thread; default 8. */
   inFlight?: number
   /** Worker threads, each generating a contiguous share of the seeds; 1 = this thread only. Default 1. */
@@ -122,6 +136,10 @@ export async function writeDataset(
   const started = process.hrtime.bigint()
   await mkdir(join(options.out, 'images'), { recursive: true })
   await mkdir(join(options.out, 'masks'), { recursive: true })
+  const secondDefect = options.secondDefect ?? 0
+  if (!(secondDefect >= 0 && secondDefect <= 1))
+    throw new RangeError(`expected secondDefect in [0, 1] but received ${secondDefect}`)
+  if (secondDefect > 0) await mkdir(join(options.out, 'masks2'), { recursive: true })
   let lines: string[]
   if (workers === 1) {
     lines = await writeSeedRange({
@@ -129,6 +147,7 @@ export async function writeDataset(
       seed: options.seed,
       count: options.count,
       size,
+      secondDefect,
       inFlight,
       onProgress: options.onProgress,
     })
@@ -139,10 +158,13 @@ export async function writeDataset(
       Array.from({ length: workers }, (_, w) => {
         const start = w * share
         const count = Math.max(0, Math.min(share, options.count - start))
-        return runWorker({ out: options.out, seed: options.seed + start, count, size, inFlight }, (done) => {
-          progress[w] = done
-          options.onProgress?.(progress.reduce((a, b) => a + b, 0))
-        })
+        return runWorker(
+          { out: options.out, seed: options.seed + start, count, size, secondDefect, inFlight },
+          (done) => {
+            progress[w] = done
+            options.onProgress?.(progress.reduce((a, b) => a + b, 0))
+          },
+        )
       }),
     )
     lines = parts.flat()

@@ -5,6 +5,8 @@
  *                         layout (lib/vision/token-grid.ts), i.e. the pixels serving sees
  *   <out>/patch_n{N}.u8   uint8 [count, N]         defect coverage of each patch ×255
  *                         (lib/vision/patch-mask.ts); all 0 when the dataset has no masks
+ *   <out>/also_n{N}.u8    uint8 [count, N]         coverage of the second defect alone ×255, only when
+ *                         some image has one (`alsoY` in meta.json: its class index, −1 for none)
  *   <out>/meta.json       TokenTensorMeta below: labels, y (class index per image), ids, budgets,
  *                         normalisation to apply: float = (u8/255 − mean[c]) / std[c]
  *
@@ -32,13 +34,18 @@ export type TokenTensorMeta = {
   labels: string[]
   /** Class index into `labels`, one per image. */
   y: number[]
+  /** Class index of each image's second defect, −1 for none; present when some image has one. */
+  alsoY?: number[]
   ids: string[]
   hasMasks: boolean
   mean: number[]
   std: number[]
   resizeKernel: string
   source: { dir: string; kind: Dataset['kind'] }
-  files: Record<string, { tokens: string; patch: string; tokenShape: number[]; patchShape: number[] }>
+  files: Record<
+    string,
+    { tokens: string; patch: string; also?: string; tokenShape: number[]; patchShape: number[] }
+  >
   questions: { vocab: readonly string[]; maxLength: number; templates: typeof questionTemplates }
   /** Generated datasets only, aligned with ids: defect size (px), contrast, texture, seed. */
   samples?: {
@@ -75,15 +82,20 @@ export async function writeTokenTensors(options: WriteTokensOptions): Promise<To
   const labelIndex = new Map(dataset.labels.map((l, i) => [l, i]))
   const count = dataset.items.length
   const hasMasks = count > 0 && dataset.items.every((i) => i.mask !== null)
+  const hasAlso = hasMasks && dataset.items.some((i) => i.alsoMask !== undefined)
   await mkdir(out, { recursive: true })
   const files: TokenTensorMeta['files'] = {}
   const handles = await Promise.all(
     budgets.flatMap((n) => [open(join(out, `tokens_n${n}.u8`), 'w'), open(join(out, `patch_n${n}.u8`), 'w')]),
   )
+  const alsoHandles = hasAlso
+    ? await Promise.all(budgets.map((n) => open(join(out, `also_n${n}.u8`), 'w')))
+    : []
   budgets.forEach((n) => {
     files[String(n)] = {
       tokens: `tokens_n${n}.u8`,
       patch: `patch_n${n}.u8`,
+      ...(hasAlso ? { also: `also_n${n}.u8` } : {}),
       tokenShape: [count, n, patchSize * patchSize * channels],
       patchShape: [count, n],
     }
@@ -93,6 +105,7 @@ export async function writeTokenTensors(options: WriteTokensOptions): Promise<To
       const n = budgets[b]!
       await handles[2 * b]!.truncate(count * n * patchSize * patchSize * channels)
       await handles[2 * b + 1]!.truncate(count * n)
+      await alsoHandles[b]?.truncate(count * n)
     }
     let next = 0
     let done = 0
@@ -103,6 +116,7 @@ export async function writeTokenTensors(options: WriteTokensOptions): Promise<To
         try {
           const bytes = await readFile(item.image)
           const mask = item.mask && hasMasks ? await decodeMask(await readFile(item.mask)) : null
+          const alsoMask = item.alsoMask && hasAlso ? await decodeMask(await readFile(item.alsoMask)) : null
           for (let b = 0; b < specs.length; b++) {
             const spec = specs[b]!
             const grid = await tokenizeImageU8(bytes, spec)
@@ -111,6 +125,10 @@ export async function writeTokenTensors(options: WriteTokensOptions): Promise<To
             if (mask) {
               const cover = maskCoverage(mask.data, mask.width, mask.height, grids[b]!)
               await handles[2 * b + 1]!.write(cover, 0, cover.length, i * cover.length)
+            }
+            if (alsoMask) {
+              const cover = maskCoverage(alsoMask.data, alsoMask.width, alsoMask.height, grids[b]!)
+              await alsoHandles[b]!.write(cover, 0, cover.length, i * cover.length)
             }
           }
         } catch (err) {
@@ -125,7 +143,7 @@ export async function writeTokenTensors(options: WriteTokensOptions): Promise<To
     }
     await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 4) }, work))
   } finally {
-    await Promise.all(handles.map((h) => h.close()))
+    await Promise.all([...handles, ...alsoHandles].map((h) => h.close()))
   }
   const meta: TokenTensorMeta = {
     schema: 'tokenline.token-tensors.v1',
@@ -135,6 +153,9 @@ export async function writeTokenTensors(options: WriteTokensOptions): Promise<To
     budgets,
     labels: dataset.labels,
     y: dataset.items.map((i) => labelIndex.get(i.className)!),
+    ...(hasAlso
+      ? { alsoY: dataset.items.map((i) => (i.alsoClass === undefined ? -1 : labelIndex.get(i.alsoClass)!)) }
+      : {}),
     ids: dataset.items.map((i) => i.id),
     hasMasks,
     mean,

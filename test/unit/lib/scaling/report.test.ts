@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { answerFromClass, answerFromPosterior } from '../../../../lib/scaling/report.ts'
+import { answerFromClass, answerFromPosterior, imageAnswers } from '../../../../lib/scaling/report.ts'
 
 const labels = ['ok', 'scratch', 'pit']
 const anyDefect = (c: string) => c !== 'ok'
@@ -27,5 +27,24 @@ describe('answerFromPosterior vs answerFromClass', () => {
         anyDefect,
       ),
     ).toBe(0)
+  })
+})
+
+describe('answers on images with a second defect', () => {
+  it('counts the second defect as a yes to the question that names it', () => {
+    // Image 0: a pit that also has a scratch; image 1: a pit alone. "is there a scratch?" is yes
+    // for image 0 only, although both are labelled pit.
+    const isScratch = (c: string) => c === 'scratch'
+    const ev = {
+      truth: Int32Array.from([2, 2]),
+      also: Int32Array.from([1, -1]),
+      predicted: Int32Array.from([2, 2]),
+      probabilities: Float32Array.from([0.05, 0.3, 0.65, 0.05, 0.05, 0.9]),
+    }
+    expect(imageAnswers(ev, labels, isScratch)).toEqual([true, false])
+    // The class reading and the posterior (P(scratch) = 0.3) both say no to image 0.
+    expect(answerFromClass(ev, labels, isScratch)).toBe(0.5)
+    expect(answerFromPosterior(ev, labels, isScratch)).toBe(0.5)
+    expect(imageAnswers({ truth: ev.truth }, labels, isScratch)).toEqual([false, false])
   })
 })

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { createBuffers, generateSample } from '../../../../../lib/vision/dataset/generate.ts'
+import { defectSeverity } from '../../../../../lib/vision/dataset/labels.ts'
 import { createRng } from '../../../../../lib/vision/dataset/rng.ts'
 import { classForSeed, defectClasses, idForSeed, splitSeeds } from '../../../../../lib/vision/index.ts'
 
@@ -92,5 +93,46 @@ describe('generateSample', () => {
     expect(splitSeeds.val - splitSeeds.train).toBeGreaterThanOrEqual(1_000_000)
     expect(splitSeeds.test - splitSeeds.val).toBeGreaterThanOrEqual(1_000_000)
     expect(idForSeed(splitSeeds.test)).toBe('2000000')
+  })
+})
+
+describe('generateSample with a second defect', () => {
+  it('draws nothing extra at probability 0, so older datasets keep their pixels', () => {
+    const plain = generateSample(12, 64)
+    const zero = generateSample(12, 64, createBuffers(64), { secondDefect: 0 })
+    expect(hash(zero.pixels)).toBe(hash(plain.pixels))
+    expect(zero.also).toBeNull()
+  })
+
+  it('at probability 1 gives every defect image a second, different defect; the more severe names the image', () => {
+    let renamed = 0
+    for (let seed = 0; seed < 40; seed++) {
+      const s = generateSample(seed, 128, createBuffers(128), { secondDefect: 1 })
+      const seedClass = classForSeed(seed)
+      if (seedClass === 'ok') {
+        expect(s.also).toBeNull()
+        continue
+      }
+      const also = s.also!
+      expect(also).not.toBeNull()
+      expect(also.class).not.toBe(s.label.class)
+      expect([s.label.class, also.class]).toContain(seedClass)
+      const cls = s.label.class as keyof typeof defectSeverity
+      expect(defectSeverity[cls]).toBeGreaterThan(defectSeverity[also.class as keyof typeof defectSeverity])
+      if (s.label.class !== seedClass) renamed++
+      // The second defect's own mask lies within the image's mask (every defect pixel).
+      let inside = 0
+      let own = 0
+      also.mask.forEach((v, i) => {
+        if (v === 255) {
+          own++
+          if (s.mask[i] === 255) inside++
+        }
+      })
+      expect(inside).toBe(own)
+      expect(own).toBe(also.area)
+    }
+    // Seeds of the least severe classes are renamed by their second defect.
+    expect(renamed).toBeGreaterThan(0)
   })
 })

@@ -86,3 +86,50 @@ describe('writeTokenTensors', () => {
     expect(Math.max(...stain.subarray(0, 16))).toBe(0)
   })
 })
+
+describe('a dataset with second defects', () => {
+  it('records the second defect in labels.jsonl, masks2/ and the also_n{N} tensors', async () => {
+    const dir = join(root, 'two-defects')
+    await writeDataset({ out: dir, count: 20, seed: 1_000_000, size: 64, secondDefect: 1 })
+    const labels = await readLabels(dir)
+    const withAlso = labels.filter((l) => l.also)
+    // Every defect image (4 of each 5 seeds) has a second defect at probability 1.
+    expect(withAlso.length).toBe(16)
+    expect(labels.filter((l) => l.class === 'ok').every((l) => l.also === null)).toBe(true)
+    for (const l of withAlso) {
+      expect(l.also!.class).not.toBe(l.class)
+      expect(l.also!.mask).toBe(`masks2/${l.id}.png`)
+    }
+    const dataset = await openDataset(dir)
+    expect(dataset.items.filter((i) => i.alsoClass !== undefined).length).toBe(16)
+    const out = join(root, 'two-defects-tensors')
+    await writeTokenTensors({ dataset, out, budgets, patchSize: 4 })
+    const meta = JSON.parse(await readFile(join(out, 'meta.json'), 'utf8')) as TokenTensorMeta
+    expect(meta.alsoY).toEqual(labels.map((l) => (l.also ? meta.labels.indexOf(l.also.class) : -1)))
+    for (const n of budgets) {
+      expect(meta.files[String(n)]!.also).toBe(`also_n${n}.u8`)
+      const also = await readFile(join(out, `also_n${n}.u8`))
+      const patch = await readFile(join(out, `patch_n${n}.u8`))
+      for (const i of [1, 7]) {
+        const item = dataset.items[i]!
+        const mask = await decodeMask(await readFile(item.alsoMask!))
+        const cover = maskCoverage(mask.data, mask.width, mask.height, Math.sqrt(n))
+        expect(also.subarray(i * n, (i + 1) * n).equals(Buffer.from(cover))).toBe(true)
+        // The image's coverage includes the second defect's.
+        for (let t = 0; t < n; t++) expect(patch[i * n + t]!).toBeGreaterThanOrEqual(also[i * n + t]! - 1)
+      }
+    }
+  })
+
+  it('writes no also tensors for a dataset without second defects', async () => {
+    const out = join(root, 'tensors-plain')
+    const meta = await writeTokenTensors({
+      dataset: await openDataset(join(root, 'data')),
+      out,
+      budgets,
+      patchSize: 4,
+    })
+    expect(meta.alsoY).toBeUndefined()
+    await expect(readFile(join(out, 'also_n4.u8'))).rejects.toThrow()
+  })
+})
