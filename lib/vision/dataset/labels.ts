@@ -35,8 +35,11 @@ export const defectSeverity: Record<Exclude<DefectClass, 'ok'>, number> = {
 export const lookalikeKinds = ['faint-shading', 'polish-mark', 'light-streak'] as const
 export type LookalikeKind = (typeof lookalikeKinds)[number]
 
-/** First seed of each split: seeds of image i in a split are `start + i`, so splits never overlap. */
-export const splitSeeds = { train: 0, val: 1_000_000, test: 2_000_000 } as const
+/**
+ * First seed of each split: seeds of image i in a split are `start + i`, so splits never overlap.
+ * `test2` is the held-out split generated with `--second-defect` (parts with two defects).
+ */
+export const splitSeeds = { train: 0, val: 1_000_000, test: 2_000_000, test2: 3_000_000 } as const
 
 export const sampleLabelSchema = z.object({
   id: z.string().min(1),

@@ -92,6 +92,7 @@ describe('generateSample', () => {
     expect(new Set(hashes).size).toBe(3)
     expect(splitSeeds.val - splitSeeds.train).toBeGreaterThanOrEqual(1_000_000)
     expect(splitSeeds.test - splitSeeds.val).toBeGreaterThanOrEqual(1_000_000)
+    expect(splitSeeds.test2 - splitSeeds.test).toBeGreaterThanOrEqual(1_000_000)
     expect(idForSeed(splitSeeds.test)).toBe('2000000')
   })
 })
