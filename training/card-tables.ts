@@ -7,7 +7,8 @@
  * Per model: accuracy, ECE, latency and per-class recall per budget; the fits error(N) = c·N^(−α)
  * (overall, per class on 1 − recall) and recall(N) = c·N^α per class, each α with its 90 %
  * bootstrap interval; and, for every report with a question, the yes/no accuracy of the fused
- * answer against the answer read off the class predicted with no question, on the same images.
+ * answer against the two vision-only answers (top class; posterior > 0.5) on the same images.
+ * One block per dataset the reports were measured on.
  */
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -81,11 +82,16 @@ function fusionTable(fused: ScalingReportV1[]): string[] {
 
 for (const dir of process.argv.slice(2)) {
   const all = await reports(dir)
-  const plain = all.find((r) => r.question === null)
-  const fused = all.filter((r) => r.question !== null)
   const lines: string[] = []
-  if (plain) lines.push(...visionTables(plain), '')
-  if (fused.length > 0) lines.push(...fusionTable(fused), '')
+  // One block per evaluated dataset (e.g. the test split and the two-defect test split).
+  for (const path of [...new Set(all.map((r) => r.dataset.path))]) {
+    const same = all.filter((r) => r.dataset.path === path)
+    const plain = same.find((r) => r.question === null)
+    const fused = same.filter((r) => r.question !== null)
+    if (plain) lines.push(...visionTables(plain), '')
+    if (fused.length > 0)
+      lines.push(`#### ${fused[0]!.model}: fusion on \`${path}\``, '', ...fusionTable(fused), '')
+  }
   if (lines.length === 0) lines.push(`${dir}: no scaling*.json reports`)
   process.stdout.write(`${lines.join('\n')}\n`)
 }

@@ -160,6 +160,7 @@ class _Subset:
         self.base = base
         self.count = min(limit, base.count)
         self.y = base.y[: self.count]
+        self.also_y = base.also_y[: self.count]
         self.labels = base.labels
 
     def batch(self, idx, n):

@@ -99,6 +99,32 @@ describe('runScaling', () => {
     expect(any!.summaries[0]!.point.visionAnswerAccuracy).toBe(1)
   })
 
+  it('counts a second defect in the truth of every answer (fused and both vision-only readings)', async () => {
+    const model = await loadModel(join(fixtures, 'tiny-cloud'))
+    const dataset = await openDataset(dir, model.manifest.labels)
+    // Mark the dark images as also carrying a scratch: "is there a scratch?" is now yes for all
+    // ten images, while the model still sees five dark ones and says no to them.
+    const items = dataset.items.map((i) => (i.className === 'ok' ? { ...i, alsoClass: 'scratch' } : i))
+    const [, scratch] = await runScaling({
+      model,
+      items,
+      dataset: { path: dir },
+      budgets: [16],
+      questions: ['is there a scratch?'],
+      compareQuestion: true,
+      command: 'test',
+    })
+    const point = scratch!.report.points[0]!
+    expect(point.accuracy).toBe(1)
+    expect(point.answerAccuracy).toBe(0.5)
+    expect(point.visionAnswerAccuracy).toBe(0.5)
+    expect(point.visionPosteriorAnswerAccuracy).toBe(0.5)
+    const unknown = dataset.items.map((i) => ({ ...i, alsoClass: 'dent' }))
+    await expect(
+      runScaling({ model, items: unknown, dataset: { path: dir }, budgets: [16], command: 'test' }),
+    ).rejects.toThrow(/second defect dent/)
+  })
+
   it('refuses a question for a model without a question input and budgets it does not list', async () => {
     const model = await loadModel(join(fixtures, 'tiny'))
     const base = { model, items: [], dataset: { path: dir }, command: 'test' }
