@@ -324,7 +324,8 @@ function stampDefect(
 
 /**
  * Generates the image for `seed` at `size`×`size` px: texture, optional look-alike, the defect of
- * `classForSeed(seed)`, illumination gradient, sensor noise. Pure function of (seed, size).
+ * `classForSeed(seed)` (and, with `options.secondDefect`, maybe a second one of another class),
+ * illumination gradient, sensor noise. Pure function of (seed, size, options).
  */
 export function generateSample(
   seed: number,
