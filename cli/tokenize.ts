@@ -1,8 +1,9 @@
 /**
- * npm run tokenize -- --data <dir> --budgets 16,64,256 --patch 8 --out <outdir>
+ * npm run tokenize -- --data <dir> [--budgets 16,36,64,100,144,196,256] --patch 8 --out <outdir>
  *                     [--labels ok,scratch,pit,stain,crack] [--channels 1] [--concurrency 4]
  *
  * Writes training tensors through the serving code path; formats in lib/vision/dataset/write-tokens.ts.
+ * The default budgets are the training ladder (training/train-options.ts defaultBudgets).
  * <dir> is a generated dataset (labels.jsonl) or a labelled folder <dir>/<class>/*.png|jpg.
  */
 import { parseArgs } from 'node:util'
@@ -12,13 +13,14 @@ import { runMain } from '../lib/lifecycle/index.ts'
 import { openDataset } from '../lib/vision/dataset/open-dataset.ts'
 import { writeTokenTensors } from '../lib/vision/dataset/write-tokens.ts'
 import { gridSide } from '../lib/vision/spec.ts'
+import { defaultBudgets } from '../training/train-options.ts'
 
 runMain('tokenize', async () => {
   const { values } = parseArgs({
     options: {
       data: { type: 'string' },
       out: { type: 'string' },
-      budgets: { type: 'string', default: '16,64,256' },
+      budgets: { type: 'string', default: defaultBudgets.join(',') },
       patch: { type: 'string', default: '8' },
       labels: { type: 'string' },
       channels: { type: 'string', default: '1' },
