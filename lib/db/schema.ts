@@ -9,6 +9,7 @@ import { sql } from 'drizzle-orm'
 import {
   bigserial,
   boolean,
+  customType,
   doublePrecision,
   index,
   integer,
@@ -33,6 +34,14 @@ export type CostTier = (typeof costTierValues)[number]
 
 /** Class label → probability (sums to 1). */
 export type Probabilities = Record<string, number>
+
+/** PostgreSQL `bytea`: node-postgres hands back a Buffer, PGlite a Uint8Array; both become a Buffer. */
+const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
+  dataType: () => 'bytea',
+  toDriver: (value) => value,
+  fromDriver: (value) =>
+    Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+})
 
 const createdAt = () =>
   timestamp('created_at', { withTimezone: true })
@@ -226,5 +235,88 @@ export const costLedger = pgTable(
   (t) => [
     uniqueIndex('cost_ledger_inspection_tier_idx').on(t.inspectionId, t.tier),
     index('cost_ledger_line_time_idx').on(t.lineId, t.at.desc()),
+  ],
+)
+
+/**
+ * An edge node's own record of each inspection it accepted (the edge's local database, one per
+ * node: embedded PGlite under `<data>/edge-<node>` or the node's PostgreSQL). Written in the same
+ * transaction as its outbox rows, so a provisional result and its escalation exist together or
+ * not at all.
+ *
+ * status  accepted   the edge verdict is final
+ *         pending    escalated, waiting for the cloud verdict (the edge verdict is provisional)
+ *         settled    the cloud verdict arrived (final label = the cloud's)
+ *         held       a person decides (policy said hold: egress none, cloud cap, or past deadline)
+ *         fallback   past the deadline: the policy's `pastDeadline: edge-verdict` made the edge verdict final
+ */
+export const edgeInspectionStatusValues = ['accepted', 'pending', 'settled', 'held', 'fallback'] as const
+export type EdgeInspectionStatus = (typeof edgeInspectionStatusValues)[number]
+
+export const edgeInspections = pgTable(
+  'edge_inspections',
+  {
+    id: uuid('id').primaryKey(),
+    nodeId: text('node_id').notNull(),
+    plantId: text('plant_id').notNull(),
+    lineId: text('line_id').notNull(),
+    /** http, folder or demo. */
+    source: text('source').notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull(),
+    decidedAt: timestamp('decided_at', { withTimezone: true }).notNull(),
+    question: text('question'),
+    policyVersion: integer('policy_version').notNull(),
+    status: text('status', { enum: edgeInspectionStatusValues }).notNull(),
+    disposition: text('disposition').notNull(),
+    escalationReason: text('escalation_reason'),
+    /** The decision record: rule, values, thresholds, rungs (see lib/policy `Decision`). */
+    decision: jsonb('decision').$type<Record<string, unknown>>().notNull(),
+    edgeLabel: text('edge_label').notNull(),
+    edgeConfidence: doublePrecision('edge_confidence').notNull(),
+    edgeProbabilities: jsonb('edge_probabilities').$type<Probabilities>().notNull(),
+    /** Budgets tried, in order; edge tokens spent = their sum. */
+    ladder: jsonb('ladder').$type<number[]>().notNull(),
+    edgeLatencyMs: doublePrecision('edge_latency_ms').notNull(),
+    /** When the cloud answer stops being useful; null when not escalated or no deadline. */
+    deadlineAt: timestamp('deadline_at', { withTimezone: true }),
+    cloudLabel: text('cloud_label'),
+    cloudProbabilities: jsonb('cloud_probabilities').$type<Probabilities>(),
+    cloudAnswer: doublePrecision('cloud_answer'),
+    finalLabel: text('final_label'),
+    settledAt: timestamp('settled_at', { withTimezone: true }),
+    /** Kept image (for on-site review and region egress), deleted after the retention period. */
+    imagePath: text('image_path'),
+  },
+  (t) => [
+    index('edge_inspections_line_time_idx').on(t.lineId, t.receivedAt.desc()),
+    index('edge_inspections_pending_deadline_idx').on(t.deadlineAt).where(sql`${t.status} = 'pending'`),
+    index('edge_inspections_image_time_idx').on(t.receivedAt).where(sql`${t.imagePath} is not null`),
+  ],
+)
+
+/**
+ * Transactional outbox of an edge node: Kafka records written with their inspection, published
+ * by the relay, marked sent only after the broker acknowledged them.
+ * `value`/`headers` are the record as the contract encoded it; the relay decodes it again on the
+ * way out, so a row that no longer passes its contract is reported instead of published.
+ */
+export const edgeOutbox = pgTable(
+  'edge_outbox',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    inspectionId: uuid('inspection_id').notNull(),
+    topic: text('topic').notNull(),
+    key: text('key').notNull(),
+    value: bytea('value').notNull(),
+    headers: jsonb('headers').$type<Record<string, string>>().notNull(),
+    createdAt: createdAt(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull(),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+    lastError: text('last_error'),
+  },
+  (t) => [
+    uniqueIndex('edge_outbox_inspection_topic_idx').on(t.inspectionId, t.topic),
+    index('edge_outbox_unsent_idx').on(t.nextAttemptAt, t.id).where(sql`${t.sentAt} is null`),
   ],
 )

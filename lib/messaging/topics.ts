@@ -3,6 +3,7 @@ import type { Logger } from '../log/index.ts'
 import { dlqTopicV1 } from './contracts/dlq.v1.ts'
 import { escalationsTopicV1 } from './contracts/escalation.v1.ts'
 import { policiesTopicV1 } from './contracts/policy.v1.ts'
+import { policiesTopicV2 } from './contracts/policy.v2.ts'
 import { resultsTopicV1 } from './contracts/result.v1.ts'
 import { verdictsTopicV1 } from './contracts/verdict.v1.ts'
 import { MessagingError } from './errors.ts'
@@ -25,6 +26,7 @@ export const platformTopics: readonly TopicSpec[] = [
   { topic: verdictsTopicV1, partitions: 6, config: {} },
   { topic: resultsTopicV1, partitions: 6, config: {} },
   { topic: policiesTopicV1, partitions: 3, config: { 'cleanup.policy': 'compact' } },
+  { topic: policiesTopicV2, partitions: 3, config: { 'cleanup.policy': 'compact' } },
   { topic: dlqTopicV1, partitions: 1, config: { 'retention.ms': String(30 * 24 * 3600 * 1000) } },
 ]
 

@@ -21,5 +21,14 @@ export {
 export { decodeFrame, encodeFrame, frameContentType, jsonContentType } from './frame.ts'
 export { escalationReasonsV1 } from './parts.v1.ts'
 export { type PolicyV1, policiesTopicV1, policyPayloadV1, policyV1, thresholdsV1 } from './policy.v1.ts'
+export {
+  egressModesV2,
+  egressV2,
+  type PolicyInputV2,
+  type PolicyV2,
+  policiesTopicV2,
+  policyPayloadV2,
+  policyV2,
+} from './policy.v2.ts'
 export { dispositionsV1, type ResultV1, resultPayloadV1, resultsTopicV1, resultV1 } from './result.v1.ts'
 export { type VerdictV1, verdictPayloadV1, verdictsTopicV1, verdictV1 } from './verdict.v1.ts'
