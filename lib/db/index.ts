@@ -1,6 +1,12 @@
 export type { Database } from './database.ts'
 export { DbError, type DbErrorCode, dbErrorCodes } from './errors.ts'
 export type { CostTotals } from './repositories/cost-ledger.repository.ts'
+export type {
+  CloudSettlement,
+  EdgeInspectionRow,
+  EdgeInspectionWrite,
+} from './repositories/edge-inspections.repository.ts'
+export type { OutboxDepth, OutboxRow, OutboxWrite } from './repositories/edge-outbox.repository.ts'
 export {
   type InspectionFilter,
   type InspectionRow,
@@ -26,6 +32,8 @@ export {
   costTierValues,
   type DecidedBy,
   decidedByValues,
+  type EdgeInspectionStatus,
+  edgeInspectionStatusValues,
   type ModelRole,
   modelRoleValues,
   type Probabilities,
@@ -33,6 +41,7 @@ export {
 export {
   type OpenStorageOptions,
   openStorage,
+  type Repositories,
   type Storage,
   type StorageTarget,
   storageTarget,

@@ -1,9 +1,11 @@
 import type { Logger } from '../log/index.ts'
-import type { DriverHandle } from './database.ts'
+import type { Database, DriverHandle } from './database.ts'
 import { openPglite } from './drivers/pglite.driver.ts'
 import { openPostgres } from './drivers/postgres.driver.ts'
 import { DbError } from './errors.ts'
 import { CostLedgerRepository } from './repositories/cost-ledger.repository.ts'
+import { EdgeInspectionsRepository } from './repositories/edge-inspections.repository.ts'
+import { EdgeOutboxRepository } from './repositories/edge-outbox.repository.ts'
 import { InspectionsRepository } from './repositories/inspections.repository.ts'
 import { LinesRepository } from './repositories/lines.repository.ts'
 import { ModelsRepository } from './repositories/models.repository.ts'
@@ -46,9 +48,34 @@ export type Storage = {
   reviews: ReviewsRepository
   scalingReports: ScalingReportsRepository
   costLedger: CostLedgerRepository
+  edgeInspections: EdgeInspectionsRepository
+  edgeOutbox: EdgeOutboxRepository
+  /**
+   * Runs `fn` in one transaction over repositories bound to it: everything it writes commits
+   * together or not at all (a throw rolls back and rethrows).
+   */
+  transaction: <T>(fn: (tx: Repositories) => Promise<T>) => Promise<T>
   /** Resolves when the database answers a trivial query. */
   ping: () => Promise<void>
   close: () => Promise<void>
+}
+
+/** The repositories, as the storage holds them and as a transaction hands them out. */
+export type Repositories = Omit<Storage, 'driver' | 'location' | 'transaction' | 'ping' | 'close'>
+
+function repositories(db: Database): Repositories {
+  return {
+    plants: new PlantsRepository(db),
+    lines: new LinesRepository(db),
+    models: new ModelsRepository(db),
+    policies: new PoliciesRepository(db),
+    inspections: new InspectionsRepository(db),
+    reviews: new ReviewsRepository(db),
+    scalingReports: new ScalingReportsRepository(db),
+    costLedger: new CostLedgerRepository(db),
+    edgeInspections: new EdgeInspectionsRepository(db),
+    edgeOutbox: new EdgeOutboxRepository(db),
+  }
 }
 
 /**
@@ -77,14 +104,8 @@ export async function openStorage(target: StorageTarget, options: OpenStorageOpt
   return {
     driver: handle.driver,
     location: handle.location,
-    plants: new PlantsRepository(db),
-    lines: new LinesRepository(db),
-    models: new ModelsRepository(db),
-    policies: new PoliciesRepository(db),
-    inspections: new InspectionsRepository(db),
-    reviews: new ReviewsRepository(db),
-    scalingReports: new ScalingReportsRepository(db),
-    costLedger: new CostLedgerRepository(db),
+    ...repositories(db),
+    transaction: (fn) => db.transaction((tx) => fn(repositories(tx as unknown as Database))),
     ping: handle.ping,
     close: handle.close,
   }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ModelManifestV1 } from '../../../../lib/contracts/model-manifest.v1.ts'
-import type { InspectionWrite, Storage } from '../../../../lib/db/index.ts'
+import type { EdgeInspectionWrite, InspectionWrite, Storage } from '../../../../lib/db/index.ts'
 import { scalingReportFixture } from './fixtures.ts'
 
 /**
@@ -368,6 +368,125 @@ export function describeRepositoryContract(
         expect((await storage.scalingReports.list()).map((r) => r.model)).toEqual(['other', 'tiny-edge'])
         expect((await storage.scalingReports.get(first.id))?.points).toHaveLength(3)
         expect(await storage.scalingReports.get('f'.repeat(64))).toBeUndefined()
+      })
+    })
+
+    describe('edge inspections and outbox', () => {
+      const edgeRow = (over: Partial<EdgeInspectionWrite> = {}): EdgeInspectionWrite => ({
+        id: randomUUID(),
+        nodeId: 'edge-1',
+        plantId: 'plant-1',
+        lineId: 'line-e',
+        source: 'http',
+        receivedAt: new Date('2026-11-01T08:00:00.000Z'),
+        decidedAt: new Date('2026-11-01T08:00:00.020Z'),
+        question: null,
+        policyVersion: 2,
+        status: 'pending',
+        disposition: 'escalated',
+        escalationReason: 'confidence',
+        decision: { action: 'escalate', cloudTokens: 256 },
+        edgeLabel: 'ok',
+        edgeConfidence: 0.6,
+        edgeProbabilities: { ok: 0.6, pit: 0.4 },
+        ladder: [16, 64],
+        edgeLatencyMs: 3,
+        deadlineAt: new Date('2026-11-01T08:00:05.020Z'),
+        ...over,
+      })
+
+      it('writes an inspection and its outbox rows in one transaction, or neither', async () => {
+        const row = edgeRow()
+        const value = Buffer.from([0, 1, 2, 255])
+        await storage.transaction(async (tx) => {
+          await tx.edgeInspections.insert(row)
+          await tx.edgeOutbox.add(
+            [{ inspectionId: row.id, topic: 't.v1', key: 'line-e', value, headers: { a: 'b' } }],
+            row.decidedAt,
+          )
+        })
+        expect((await storage.edgeInspections.get(row.id))?.status).toBe('pending')
+        const [stored] = await storage.edgeOutbox.forInspection(row.id)
+        expect(Buffer.compare(stored!.value, value)).toBe(0)
+        expect(stored!.headers).toEqual({ a: 'b' })
+
+        const failing = edgeRow()
+        await expect(
+          storage.transaction(async (tx) => {
+            await tx.edgeInspections.insert(failing)
+            await tx.edgeOutbox.add(
+              [{ inspectionId: failing.id, topic: 't.v1', key: 'k', value, headers: {} }],
+              new Date(),
+            )
+            throw new Error('disk full')
+          }),
+        ).rejects.toThrow('disk full')
+        expect(await storage.edgeInspections.get(failing.id)).toBeUndefined()
+        expect(await storage.edgeOutbox.forInspection(failing.id)).toEqual([])
+        expect(await storage.edgeInspections.insert(row)).toBe(false)
+      })
+
+      it('hands out due rows oldest first, backs off failures and marks rows sent', async () => {
+        const t0 = new Date('2026-11-02T00:00:00.000Z')
+        const before = await storage.edgeOutbox.depth()
+        const ids = [randomUUID(), randomUUID(), randomUUID()]
+        await storage.edgeOutbox.add(
+          ids.map((id) => ({
+            inspectionId: id,
+            topic: 'o.v1',
+            key: 'k',
+            value: Buffer.alloc(10),
+            headers: {},
+          })),
+          t0,
+        )
+        const depth = await storage.edgeOutbox.depth()
+        expect(depth.rows - before.rows).toBe(3)
+        expect(depth.bytes - before.bytes).toBe(30)
+        const due = (await storage.edgeOutbox.due(t0, 1000)).filter((r) => r.topic === 'o.v1')
+        expect(due.map((r) => r.inspectionId)).toEqual(ids)
+        await storage.edgeOutbox.markFailed([due[0]!.id], 'broker down', new Date(t0.getTime() + 60_000))
+        const later = (await storage.edgeOutbox.due(t0, 1000)).filter((r) => r.topic === 'o.v1')
+        expect(later.map((r) => r.inspectionId)).toEqual(ids.slice(1))
+        await storage.edgeOutbox.markSent(
+          later.map((r) => r.id),
+          t0,
+        )
+        const retried = (await storage.edgeOutbox.due(new Date(t0.getTime() + 60_000), 1000)).filter(
+          (r) => r.topic === 'o.v1',
+        )
+        expect(retried).toHaveLength(1)
+        expect(retried[0]).toMatchObject({ attempts: 1, lastError: 'broker down' })
+        expect((await storage.edgeOutbox.depth()).rows - before.rows).toBe(1)
+      })
+
+      it('settles once, expires past the deadline and counts cloud tokens per line', async () => {
+        const a = edgeRow({ lineId: 'line-s' })
+        const b = edgeRow({ lineId: 'line-s', deadlineAt: new Date('2026-11-01T08:00:01.000Z') })
+        await storage.edgeInspections.insert(a)
+        await storage.edgeInspections.insert(b)
+        const settlement = {
+          label: 'pit',
+          probabilities: { ok: 0.1, pit: 0.9 },
+          answer: null,
+          at: new Date(),
+        }
+        expect(await storage.edgeInspections.settle(a.id, settlement)).toBe(true)
+        expect(await storage.edgeInspections.settle(a.id, settlement)).toBe(false)
+        expect(
+          await storage.edgeInspections.expire(new Date('2026-11-01T08:00:02.000Z'), 'fallback', 'line-s'),
+        ).toEqual([b.id])
+        expect(await storage.edgeInspections.get(b.id)).toMatchObject({
+          status: 'fallback',
+          finalLabel: 'ok',
+        })
+        expect(await storage.edgeInspections.settle(b.id, settlement)).toBe(true)
+        expect(await storage.edgeInspections.get(b.id)).toMatchObject({
+          status: 'settled',
+          finalLabel: 'pit',
+        })
+        const tokens = await storage.edgeInspections.cloudTokensSince(new Date('2026-11-01T07:00:00.000Z'))
+        expect(tokens.get('line-s')).toBe(512)
       })
     })
   })

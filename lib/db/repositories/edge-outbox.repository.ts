@@ -1,0 +1,87 @@
+import { and, asc, eq, inArray, isNull, lte, sql } from 'drizzle-orm'
+import type { Database } from '../database.ts'
+import { edgeOutbox } from '../schema.ts'
+
+export type OutboxRow = typeof edgeOutbox.$inferSelect
+export type OutboxWrite = Pick<
+  typeof edgeOutbox.$inferInsert,
+  'inspectionId' | 'topic' | 'key' | 'value' | 'headers'
+>
+
+export type OutboxDepth = { rows: number; bytes: number; oldestCreatedAt: Date | null }
+
+/**
+ * The edge's transactional outbox. One relay per database reads it (an edge node owns its
+ * database), so claiming is a plain ordered read: no row locks are held while Kafka is slow.
+ */
+export class EdgeOutboxRepository {
+  constructor(private readonly db: Database) {}
+
+  /** Adds records; a second record for the same (inspection, topic) is ignored. */
+  async add(rows: OutboxWrite[], now: Date): Promise<void> {
+    if (rows.length === 0) return
+    await this.db
+      .insert(edgeOutbox)
+      .values(rows.map((r) => ({ ...r, createdAt: now, nextAttemptAt: now })))
+      .onConflictDoNothing()
+  }
+
+  /** Unsent rows due at `now`, oldest first. */
+  due(now: Date, limit: number): Promise<OutboxRow[]> {
+    return this.db
+      .select()
+      .from(edgeOutbox)
+      .where(and(isNull(edgeOutbox.sentAt), lte(edgeOutbox.nextAttemptAt, now)))
+      .orderBy(asc(edgeOutbox.nextAttemptAt), asc(edgeOutbox.id))
+      .limit(limit)
+  }
+
+  async markSent(ids: number[], at: Date): Promise<void> {
+    if (ids.length === 0) return
+    await this.db.update(edgeOutbox).set({ sentAt: at, lastError: null }).where(inArray(edgeOutbox.id, ids))
+  }
+
+  /** Records a failed attempt and when to try again. */
+  async markFailed(ids: number[], error: string, nextAttemptAt: Date): Promise<void> {
+    if (ids.length === 0) return
+    await this.db
+      .update(edgeOutbox)
+      .set({ attempts: sql`${edgeOutbox.attempts} + 1`, lastError: error.slice(0, 2000), nextAttemptAt })
+      .where(inArray(edgeOutbox.id, ids))
+  }
+
+  /** Unsent rows, their bytes and the oldest one's age: for health, metrics and the size limit. */
+  async depth(): Promise<OutboxDepth> {
+    const [row] = await this.db
+      .select({
+        rows: sql<number>`count(*)::int`,
+        bytes: sql<number>`coalesce(sum(octet_length(${edgeOutbox.value})), 0)::bigint`,
+        oldest: sql<Date | string | null>`min(${edgeOutbox.createdAt})`,
+      })
+      .from(edgeOutbox)
+      .where(isNull(edgeOutbox.sentAt))
+    const oldest = row?.oldest ?? null
+    return {
+      rows: Number(row?.rows ?? 0),
+      bytes: Number(row?.bytes ?? 0),
+      oldestCreatedAt: oldest === null ? null : new Date(oldest),
+    }
+  }
+
+  /** Deletes sent rows older than `before` (the outbox is not an archive). */
+  async pruneSent(before: Date): Promise<number> {
+    const rows = await this.db
+      .delete(edgeOutbox)
+      .where(and(lte(edgeOutbox.sentAt, before)))
+      .returning({ id: edgeOutbox.id })
+    return rows.length
+  }
+
+  async forInspection(inspectionId: string): Promise<OutboxRow[]> {
+    return this.db
+      .select()
+      .from(edgeOutbox)
+      .where(eq(edgeOutbox.inspectionId, inspectionId))
+      .orderBy(asc(edgeOutbox.id))
+  }
+}
