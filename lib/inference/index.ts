@@ -1,5 +1,16 @@
-export { type InferencePoolEnv, inferencePoolEnvShape, poolOptionsFromEnv } from './config.ts'
+export {
+  executionProvidersVar,
+  type InferencePoolEnv,
+  inferencePoolEnvShape,
+  poolOptionsFromEnv,
+} from './config.ts'
 export { errorCodes, InferenceError, type InferenceErrorCode } from './errors.ts'
+export {
+  defaultExecutionProviders,
+  type ExecutionProvider,
+  executionProviders,
+  type ProviderFallback,
+} from './execution-providers.ts'
 export {
   type ImageInference,
   InferencePool,

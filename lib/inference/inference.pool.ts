@@ -3,6 +3,7 @@ import type { Logger } from '../log/index.ts'
 import { positionsFor } from '../vision/positions.ts'
 import { workerLaunch } from '../worker/index.ts'
 import { InferenceError } from './errors.ts'
+import { defaultExecutionProviders, type ExecutionProvider } from './execution-providers.ts'
 import type { FromWorker, ToWorker, WorkerInit } from './internal/worker-protocol.ts'
 import { checkBudget, type LoadedModel, temperatureFor, tokenWidth } from './model.loader.ts'
 import { summariseRow } from './postprocess.ts'
@@ -26,6 +27,11 @@ export interface InferencePoolOptions {
    * trip); a partial batch only goes to an idle worker. Default 2.
    */
   pipelineDepth?: number
+  /**
+   * onnxruntime execution providers tried in order for every model in every worker; the first
+   * that creates a session runs it, and each one skipped is logged as a warning. Default ['cpu'].
+   */
+  executionProviders?: readonly ExecutionProvider[]
   logger?: Logger
 }
 
@@ -79,6 +85,8 @@ export interface InferencePoolStats {
   batches: number
   images: number
   workerRestarts: number
+  /** Execution provider running each model, by model name (from the last worker that loaded it). */
+  executionProviders: Record<string, ExecutionProvider>
 }
 
 interface ModelEntry {
@@ -135,7 +143,9 @@ export class InferencePool {
   private readonly groups = new Map<string, Group>()
   private readonly slots: Slot[] = []
   private readonly positions = new Map<number, Float32Array>()
-  private readonly opts: Required<Omit<InferencePoolOptions, 'logger'>>
+  private readonly opts: Required<Omit<InferencePoolOptions, 'logger' | 'executionProviders'>>
+  private readonly executionProviderOrder: ExecutionProvider[]
+  private readonly runningProviders = new Map<string, ExecutionProvider>()
   private readonly logger: Logger | undefined
   private nextJobId = 1
   private queuedImages = 0
@@ -154,6 +164,12 @@ export class InferencePool {
       pipelineDepth: options.pipelineDepth ?? 2,
     }
     this.logger = options.logger
+    this.executionProviderOrder = [...(options.executionProviders ?? defaultExecutionProviders)]
+    if (this.executionProviderOrder.length === 0)
+      throw new InferenceError(
+        'INFERENCE_INPUT_INVALID',
+        'Expected executionProviders to name at least one provider but received an empty list',
+      )
     for (const [name, value] of Object.entries(this.opts))
       if (!Number.isInteger(value) || value < (name === 'maxDelayMs' ? 0 : 1))
         throw new InferenceError(
@@ -202,6 +218,7 @@ export class InferencePool {
       busyWorkers: this.slots.filter((s) => s.jobs.size > 0).length,
       queuedImages: this.queuedImages,
       ...this.counters,
+      executionProviders: Object.fromEntries(this.runningProviders),
     }
   }
 
@@ -475,6 +492,7 @@ export class InferencePool {
     const init: WorkerInit = {
       intraOpNumThreads: this.opts.intraOpNumThreads,
       interOpNumThreads: this.opts.interOpNumThreads,
+      executionProviders: this.executionProviderOrder,
     }
     const { url, entry } = workerLaunch(new URL('./inference.worker.ts', import.meta.url))
     const worker = new Worker(url, { workerData: { ...init, entry } })
@@ -500,6 +518,12 @@ export class InferencePool {
         if (slot.killed) return
         switch (msg.type) {
           case 'loaded':
+            this.runningProviders.set(msg.modelId, msg.executionProvider)
+            for (const f of msg.fallbacks)
+              this.logger?.warn(
+                { worker: index, model: msg.modelId, provider: f.provider, err: f.message },
+                `execution provider ${f.provider} could not load model ${msg.modelId}; falling back to ${msg.executionProvider}`,
+              )
             toLoad.delete(msg.modelId)
             if (toLoad.size === 0 && !settled) {
               settled = true
@@ -511,9 +535,7 @@ export class InferencePool {
           case 'load-failed':
             fail(
               new InferenceError(
-                msg.message.startsWith("expected the manifest's io names")
-                  ? 'INFERENCE_MODEL_IO_MISMATCH'
-                  : 'INFERENCE_SESSION_FAILED',
+                msg.reason === 'io-mismatch' ? 'INFERENCE_MODEL_IO_MISMATCH' : 'INFERENCE_SESSION_FAILED',
                 `Expected onnxruntime to load model ${msg.modelId}: ${msg.message}`,
               ),
             )

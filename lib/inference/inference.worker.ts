@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks'
 import { parentPort, workerData } from 'node:worker_threads'
 import * as ort from 'onnxruntime-node'
+import type { ProviderFallback } from './execution-providers.ts'
 import type { FromWorker, IoNames, ToWorker, WorkerInit } from './internal/worker-protocol.ts'
 import { sigmoidInto, softmaxRows } from './postprocess.ts'
 
@@ -14,15 +15,23 @@ function send(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
 }
 
 async function load(modelId: string, path: string, io: IoNames): Promise<void> {
-  try {
-    const session = await ort.InferenceSession.create(path, {
-      intraOpNumThreads: init.intraOpNumThreads,
-      interOpNumThreads: init.interOpNumThreads,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-      // Spinning threads would steal the cores sharp and the other workers need.
-      extra: { session: { 'intra_op.allow_spinning': '0', 'inter_op.allow_spinning': '0' } },
-    })
+  const fallbacks: ProviderFallback[] = []
+  for (const provider of init.executionProviders) {
+    let session: ort.InferenceSession
+    try {
+      session = await ort.InferenceSession.create(path, {
+        executionProviders: [provider],
+        intraOpNumThreads: init.intraOpNumThreads,
+        interOpNumThreads: init.interOpNumThreads,
+        executionMode: 'sequential',
+        graphOptimizationLevel: 'all',
+        // Spinning threads would steal the cores sharp and the other workers need.
+        extra: { session: { 'intra_op.allow_spinning': '0', 'inter_op.allow_spinning': '0' } },
+      })
+    } catch (err) {
+      fallbacks.push({ provider, message: (err as Error).message })
+      continue
+    }
     const missing = [io.tokens, io.positions, io.question]
       .filter((n): n is string => n !== undefined)
       .filter((n) => !session.inputNames.includes(n))
@@ -33,15 +42,24 @@ async function load(modelId: string, path: string, io: IoNames): Promise<void> {
       )
     if (missing.length > 0) {
       await session.release()
-      throw new Error(
-        `expected the manifest's io names ${missing.join(', ')} in the ONNX graph, which has inputs ${session.inputNames.join(', ')} and outputs ${session.outputNames.join(', ')}`,
-      )
+      send({
+        type: 'load-failed',
+        modelId,
+        reason: 'io-mismatch',
+        message: `expected the manifest's io names ${missing.join(', ')} in the ONNX graph, which has inputs ${session.inputNames.join(', ')} and outputs ${session.outputNames.join(', ')}`,
+      })
+      return
     }
     sessions.set(modelId, { session, io })
-    send({ type: 'loaded', modelId })
-  } catch (err) {
-    send({ type: 'load-failed', modelId, message: (err as Error).message })
+    send({ type: 'loaded', modelId, executionProvider: provider, fallbacks })
+    return
   }
+  send({
+    type: 'load-failed',
+    modelId,
+    reason: 'session',
+    message: `no execution provider could load it: ${fallbacks.map((f) => `${f.provider}: ${f.message}`).join('; ')}`,
+  })
 }
 
 async function run(msg: Extract<ToWorker, { type: 'run' }>): Promise<void> {

@@ -7,10 +7,13 @@
  *   result.patchScores   float32 [rows, N] | null (sigmoid)
  *   result.answer        float32 [rows]    | null (sigmoid)
  */
+import type { ExecutionProvider, ProviderFallback } from '../execution-providers.ts'
 
 export interface WorkerInit {
   intraOpNumThreads: number
   interOpNumThreads: number
+  /** Tried in order for every model; the first that creates a session runs it. */
+  executionProviders: ExecutionProvider[]
 }
 
 export interface IoNames {
@@ -40,8 +43,15 @@ export type ToWorker =
   | { type: 'close' }
 
 export type FromWorker =
-  | { type: 'loaded'; modelId: string }
-  | { type: 'load-failed'; modelId: string; message: string }
+  | {
+      type: 'loaded'
+      modelId: string
+      /** The provider whose session loaded the model. */
+      executionProvider: ExecutionProvider
+      /** Providers tried before it, with onnxruntime's reason. */
+      fallbacks: ProviderFallback[]
+    }
+  | { type: 'load-failed'; modelId: string; reason: 'io-mismatch' | 'session'; message: string }
   | {
       type: 'result'
       jobId: number

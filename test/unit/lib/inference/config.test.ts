@@ -13,7 +13,27 @@ describe('inferencePoolEnvShape', () => {
       maxBatch: 32,
       maxDelayMs: 2,
       maxQueuedImages: 4096,
+      executionProviders: ['cpu'],
     })
+  })
+
+  it('reads INFERENCE_EXECUTION_PROVIDERS as an ordered list', () => {
+    const env = parseEnv(schema, { INFERENCE_EXECUTION_PROVIDERS: ' CUDA, cpu ' })
+    expect(poolOptionsFromEnv(env).executionProviders).toEqual(['cuda', 'cpu'])
+  })
+
+  it('refuses an unknown, empty or repeated execution provider, naming the variable', () => {
+    for (const value of ['gpu', 'cuda,,gpu', ',', 'cpu,cpu']) {
+      try {
+        parseEnv(schema, { INFERENCE_EXECUTION_PROVIDERS: value })
+        throw new Error(`expected a ConfigError for ${value}`)
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError)
+        expect((err as Error).message).toMatch(
+          /INFERENCE_EXECUTION_PROVIDERS: expected a comma-separated list/,
+        )
+      }
+    }
   })
 
   it('reports every bad variable at once', () => {
