@@ -6,6 +6,7 @@ import { policiesTopicV1 } from './contracts/policy.v1.ts'
 import { policiesTopicV2 } from './contracts/policy.v2.ts'
 import { resultsTopicV1 } from './contracts/result.v1.ts'
 import { verdictsTopicV1 } from './contracts/verdict.v1.ts'
+import { verdictsTopicV2 } from './contracts/verdict.v2.ts'
 import { MessagingError } from './errors.ts'
 
 export type TopicSpec = {
@@ -24,6 +25,7 @@ export type TopicSpec = {
 export const platformTopics: readonly TopicSpec[] = [
   { topic: escalationsTopicV1, partitions: 6, config: {} },
   { topic: verdictsTopicV1, partitions: 6, config: {} },
+  { topic: verdictsTopicV2, partitions: 6, config: {} },
   { topic: resultsTopicV1, partitions: 6, config: {} },
   { topic: policiesTopicV1, partitions: 3, config: { 'cleanup.policy': 'compact' } },
   { topic: policiesTopicV2, partitions: 3, config: { 'cleanup.policy': 'compact' } },

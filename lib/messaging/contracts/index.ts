@@ -32,3 +32,10 @@ export {
 } from './policy.v2.ts'
 export { dispositionsV1, type ResultV1, resultPayloadV1, resultsTopicV1, resultV1 } from './result.v1.ts'
 export { type VerdictV1, verdictPayloadV1, verdictsTopicV1, verdictV1 } from './verdict.v1.ts'
+export {
+  priceSourcesV2,
+  type VerdictV2,
+  verdictPayloadV2,
+  verdictsTopicV2,
+  verdictV2,
+} from './verdict.v2.ts'
