@@ -1,0 +1,139 @@
+/**
+ * Which inspections already have a verdict, read from `tokenline.verdicts.v2` itself.
+ *
+ * Why: the escalation offset is committed after the verdict is acknowledged, so an instance
+ * killed between the two leaves cases that the next owner of the partition receives again.
+ * Kafka transactions would make that exactly-once but are not available on every broker
+ * (the embedded one has none), so the cloud checks the verdict log instead: before it answers a
+ * batch that may have been handled elsewhere, it reads the log up to the end offsets it sees now
+ * (`sync`) and skips the inspections found there. A dead instance's acknowledged verdicts are in
+ * the log long before its partitions move (the group waits a session timeout), so they are found.
+ *
+ * The ledger is a kafkajs consumer in a group of its own that never commits, so every start
+ * reads the topic from its earliest retained record; memory is bounded by `maxEntries` ids,
+ * oldest forgotten first.
+ */
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Admin, Consumer, Kafka } from 'kafkajs'
+import type { Logger } from '../../../../lib/log/index.ts'
+import { verdictsTopicV2 } from '../../../../lib/messaging/index.ts'
+import { CloudError } from '../errors.ts'
+
+export type VerdictLedgerOptions = {
+  kafka: Kafka
+  /** Group id of the ledger's reader; unique per instance. */
+  groupId: string
+  logger: Logger
+  maxEntries: number
+  /** How long `sync` waits for the reader to reach the end offsets, ms. */
+  syncTimeoutMs: number
+}
+
+export class VerdictLedger {
+  private readonly answered = new Map<string, true>()
+  /** Next offset to read, per partition of the verdict topic. */
+  private readonly positions = new Map<number, bigint>()
+  private joined = false
+  private crashed = false
+
+  private constructor(
+    private readonly options: VerdictLedgerOptions,
+    private readonly consumer: Consumer,
+    readonly admin: Admin,
+  ) {}
+
+  static async start(options: VerdictLedgerOptions): Promise<VerdictLedger> {
+    const consumer = options.kafka.consumer({
+      groupId: options.groupId,
+      maxWaitTimeInMs: 100,
+      allowAutoTopicCreation: false,
+    })
+    const admin = options.kafka.admin()
+    const ledger = new VerdictLedger(options, consumer, admin)
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      ledger.joined = true
+      ledger.crashed = false
+    })
+    consumer.on(consumer.events.CRASH, (event) => {
+      ledger.crashed = true
+      options.logger.error({ err: event.payload.error }, 'verdict ledger reader crashed')
+    })
+    await admin.connect()
+    await consumer.connect()
+    await consumer.subscribe({ topics: [verdictsTopicV2], fromBeginning: true })
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        for (const message of batch.messages) {
+          const id = inspectionIdOf(message.value)
+          if (id !== undefined) ledger.record(id)
+        }
+        if (batch.messages.length > 0)
+          ledger.positions.set(
+            batch.partition,
+            BigInt(batch.messages[batch.messages.length - 1]!.offset) + 1n,
+          )
+      },
+    })
+    return ledger
+  }
+
+  /** True once the reader is in its group and has not crashed. */
+  isReady(): boolean {
+    return this.joined && !this.crashed
+  }
+
+  has(inspectionId: string): boolean {
+    return this.answered.has(inspectionId)
+  }
+
+  /** Notes a verdict this instance published (its reader will see it again; that is harmless). */
+  record(inspectionId: string): void {
+    if (this.answered.has(inspectionId)) return
+    this.answered.set(inspectionId, true)
+    if (this.answered.size > this.options.maxEntries) {
+      const oldest = this.answered.keys().next().value
+      if (oldest !== undefined) this.answered.delete(oldest)
+    }
+  }
+
+  get size(): number {
+    return this.answered.size
+  }
+
+  /**
+   * Waits until every verdict written before this call has been read.
+   * @throws CloudError CLOUD_LEDGER_BEHIND (retriable) after `syncTimeoutMs`
+   */
+  async sync(): Promise<void> {
+    const ends = await this.admin.fetchTopicOffsets(verdictsTopicV2)
+    const deadline = Date.now() + this.options.syncTimeoutMs
+    const behind = () =>
+      ends.filter(
+        (p) => p.high !== p.low && (this.positions.get(p.partition) ?? BigInt(p.low)) < BigInt(p.high),
+      )
+    for (let lagging = behind(); lagging.length > 0; lagging = behind()) {
+      if (Date.now() > deadline)
+        throw new CloudError(
+          'CLOUD_LEDGER_BEHIND',
+          `expected to read ${verdictsTopicV2} to its end within ${this.options.syncTimeoutMs} ms but partitions ${lagging.map((p) => p.partition).join(', ')} are behind`,
+        )
+      await sleep(5)
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.consumer.disconnect()
+    await this.admin.disconnect()
+  }
+}
+
+function inspectionIdOf(value: Buffer | null): string | undefined {
+  if (value === null) return undefined
+  try {
+    const id = (JSON.parse(value.toString('utf8')) as { inspectionId?: unknown }).inspectionId
+    return typeof id === 'string' ? id : undefined
+  } catch {
+    return undefined
+  }
+}
