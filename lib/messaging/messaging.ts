@@ -70,7 +70,7 @@ export async function openMessaging(options: OpenMessagingOptions): Promise<Mess
       await admin.disconnect()
     }
   }
-  const metrics = options.registry ? new MessagingMetrics(options.registry) : undefined
+  const metrics = options.registry ? MessagingMetrics.for(options.registry) : undefined
   const producer = new MessageProducer(kafka, {
     metrics,
     logger,

@@ -15,6 +15,18 @@ export class MessagingMetrics {
   readonly retries: Counter<'topic' | 'group'>
   readonly handlerSeconds: Histogram<'topic' | 'group'>
 
+  private static readonly byRegistry = new WeakMap<Registry, MessagingMetrics>()
+
+  /** The series of `registry`, registered once: a service that reconnects reuses them. */
+  static for(registry: Registry): MessagingMetrics {
+    let metrics = MessagingMetrics.byRegistry.get(registry)
+    if (metrics === undefined) {
+      metrics = new MessagingMetrics(registry)
+      MessagingMetrics.byRegistry.set(registry, metrics)
+    }
+    return metrics
+  }
+
   constructor(registry: Registry) {
     const registers = [registry]
     this.published = new Counter({

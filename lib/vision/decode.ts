@@ -136,3 +136,72 @@ export async function decodeSquare(
     throw wrapSharpError(err)
   }
 }
+
+/** A rectangle of the oriented source image, as fractions of its width and height in [0, 1]. */
+export type RelativeRegion = { left: number; top: number; width: number; height: number }
+
+/**
+ * Decodes `bytes` and returns only `region` of it, resized to `side`×`side` in the target colour
+ * space (same orientation, alpha, colour and kernel rules as `decodeSquare`; the crop is taken at
+ * the source's full resolution, so a region keeps every pixel the camera saw).
+ * @throws VisionError as decodeSquare; VISION_SPEC_INVALID for a region outside [0, 1].
+ */
+export async function decodeRegion(
+  bytes: Uint8Array,
+  region: RelativeRegion,
+  side: number,
+  channels: 1 | 3,
+  limits: DecodeLimits = {},
+): Promise<DecodedSquare> {
+  const { left, top, width, height } = region
+  if (
+    !(
+      left >= 0 &&
+      top >= 0 &&
+      width > 0 &&
+      height > 0 &&
+      left + width <= 1 + 1e-9 &&
+      top + height <= 1 + 1e-9
+    )
+  ) {
+    throw new VisionError(
+      'VISION_SPEC_INVALID',
+      `expected a region inside [0, 1]² for region but received ${JSON.stringify(region)}`,
+    )
+  }
+  // Validates size, pixel count and frames exactly as decodeSquare does (1 px output is cheap).
+  const checked = await decodeSquare(bytes, 1, channels, limits)
+  const options: SharpOptions = {
+    limitInputPixels: limits.maxInputPixels ?? defaultMaxInputPixels,
+    failOn: 'truncated',
+  }
+  try {
+    let pipeline = sharp(bytes, options).rotate().flatten({ background: '#000000' })
+    pipeline = channels === 1 ? pipeline.toColourspace('b-w') : pipeline.toColourspace('srgb')
+    const full = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true })
+    const W = full.info.width
+    const H = full.info.height
+    const x0 = Math.min(W - 1, Math.floor(left * W))
+    const y0 = Math.min(H - 1, Math.floor(top * H))
+    const x1 = Math.max(x0 + 1, Math.min(W, Math.ceil((left + width) * W)))
+    const y1 = Math.max(y0 + 1, Math.min(H, Math.ceil((top + height) * H)))
+    const { data, info } = await sharp(full.data, {
+      raw: { width: W, height: H, channels: full.info.channels },
+    })
+      .extract({ left: x0, top: y0, width: x1 - x0, height: y1 - y0 })
+      .resize(side, side, { kernel: resizeKernel, fit: 'fill' })
+      .toColourspace(channels === 1 ? 'b-w' : 'srgb')
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true })
+    if (info.channels !== channels || data.length !== side * side * channels) {
+      throw new VisionError(
+        'VISION_IMAGE_UNSUPPORTED',
+        `expected ${side}×${side}×${channels} u8 after conversion but sharp produced ${info.width}×${info.height}×${info.channels}`,
+      )
+    }
+    return { data, width: checked.width, height: checked.height }
+  } catch (err) {
+    if (err instanceof VisionError) throw err
+    throw wrapSharpError(err)
+  }
+}

@@ -18,7 +18,14 @@ export {
 } from './dataset/labels.ts'
 export { type Dataset, openDataset } from './dataset/open-dataset.ts'
 export { defaultNormalisation, type TokenTensorMeta } from './dataset/write-tokens.ts'
-export { acceptedFormats, resizeKernel } from './decode.ts'
+export {
+  acceptedFormats,
+  type DecodedSquare,
+  decodeRegion,
+  decodeSquare,
+  type RelativeRegion,
+  resizeKernel,
+} from './decode.ts'
 export { VisionError, type VisionErrorCode, visionErrorCodes } from './errors.ts'
 export { maskCoverage } from './patch-mask.ts'
 export { positionsFor } from './positions.ts'
@@ -31,6 +38,7 @@ export {
   questionWords,
   tokenizeQuestion,
 } from './question.ts'
+export { type SniffedFormat, sniffImageFormat } from './sniff.ts'
 export {
   checkSpec,
   defaultMaxInputBytes,

@@ -1,0 +1,156 @@
+import type { OutboxRow, Storage } from '../../../../lib/db/index.ts'
+import type { Logger } from '../../../../lib/log/index.ts'
+import { isRetriable, type MessageContract, type MessageProducer } from '../../../../lib/messaging/index.ts'
+import type { EdgeMetrics } from '../metrics.ts'
+
+export type RelayOptions = {
+  /** Records per Kafka send. */
+  batch: number
+  /** Idle poll period (ms); `kick()` wakes the relay sooner. */
+  intervalMs: number
+  /** Longest wait between retries of a failed send (ms). */
+  maxBackoffMs: number
+  clock?: () => Date
+}
+
+/**
+ * Publishes the outbox to Kafka, oldest first, one send per topic per pass (acks = all), and marks
+ * rows sent only after the broker acknowledged them. A failed send is retried with exponential
+ * back-off (100 ms doubling to `maxBackoffMs`); while Kafka is away rows wait in the database,
+ * and once it is back full batches go out back to back until the outbox is empty. A crash between
+ * the acknowledgement and the mark repeats a record; every consumer is idempotent on the
+ * inspection id.
+ */
+export class OutboxRelay {
+  private timer: NodeJS.Timeout | undefined
+  private wake: (() => void) | undefined
+  private loop: Promise<void> | undefined
+  private stopped = false
+  private backoffMs = 0
+  private readonly clock: () => Date
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly producer: () => MessageProducer | undefined,
+    private readonly contracts: ReadonlyMap<string, MessageContract<unknown>>,
+    private readonly metrics: EdgeMetrics,
+    private readonly log: Logger,
+    private readonly options: RelayOptions,
+  ) {
+    this.clock = options.clock ?? (() => new Date())
+  }
+
+  start(): void {
+    this.loop = this.run()
+  }
+
+  /** Wakes an idle relay (a new record was committed). */
+  kick(): void {
+    if (this.backoffMs === 0) this.wake?.()
+  }
+
+  /** Stops after the pass in hand (its acknowledged rows are marked). */
+  async stop(): Promise<void> {
+    this.stopped = true
+    this.wake?.()
+    await this.loop
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      let full = false
+      try {
+        full = await this.pass()
+      } catch (err) {
+        this.log.error({ err }, 'outbox relay pass failed')
+        this.backoffMs = this.nextBackoff()
+      }
+      if (this.stopped) break
+      if (full && this.backoffMs === 0) continue
+      await this.sleep(this.backoffMs || this.options.intervalMs)
+    }
+  }
+
+  /** One pass: reads up to `batch` due rows, publishes them per topic. @returns true when it read a full batch */
+  async pass(): Promise<boolean> {
+    const producer = this.producer()
+    if (!producer?.isConnected) return false
+    const now = this.clock()
+    const rows = await this.storage.edgeOutbox.due(now, this.options.batch)
+    if (rows.length === 0) return false
+    const byTopic = new Map<string, OutboxRow[]>()
+    for (const row of rows) {
+      const list = byTopic.get(row.topic) ?? []
+      list.push(row)
+      byTopic.set(row.topic, list)
+    }
+    let failed = false
+    const retryAt = () => {
+      if (!failed) this.backoffMs = this.nextBackoff()
+      failed = true
+      return new Date(now.getTime() + this.backoffMs)
+    }
+    for (const [topic, list] of byTopic) {
+      const contract = this.contracts.get(topic)
+      if (!contract) {
+        await this.storage.edgeOutbox.markFailed(
+          list.map((r) => r.id),
+          `no contract for topic ${topic} in this edge version`,
+          new Date(now.getTime() + 3_600_000),
+        )
+        this.log.error(
+          { topic, records: list.length },
+          'outbox records for a topic this edge cannot publish; parked for an hour',
+        )
+        continue
+      }
+      const entries: { key: string; message: unknown; headers: Record<string, string> }[] = []
+      const ids: number[] = []
+      for (const row of list) {
+        try {
+          entries.push({ key: row.key, message: contract.decode(row.value, row.headers), headers: {} })
+          ids.push(row.id)
+        } catch (err) {
+          await this.storage.edgeOutbox.markFailed(
+            [row.id],
+            `fails its contract: ${(err as Error).message}`,
+            new Date(now.getTime() + 3_600_000),
+          )
+          this.log.error(
+            { err, id: row.id, inspectionId: row.inspectionId, topic },
+            'outbox record fails its contract; parked for an hour',
+          )
+        }
+      }
+      try {
+        await producer.publishBatch(contract, entries)
+        await this.storage.edgeOutbox.markSent(ids, this.clock())
+        this.metrics.outboxPublished.inc({ topic }, ids.length)
+      } catch (err) {
+        const at = retryAt()
+        await this.storage.edgeOutbox.markFailed(ids, (err as Error).message, at)
+        const level = isRetriable(err) ? 'warn' : 'error'
+        this.log[level](
+          { err: (err as Error).message, topic, records: ids.length, retryInMs: this.backoffMs },
+          'outbox send not acknowledged; will retry',
+        )
+      }
+    }
+    if (!failed) this.backoffMs = 0
+    return !failed && rows.length === this.options.batch
+  }
+
+  private nextBackoff(): number {
+    return Math.min(this.options.maxBackoffMs, this.backoffMs === 0 ? 100 : this.backoffMs * 2)
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.timer = setTimeout(resolve, ms)
+      this.wake = () => {
+        clearTimeout(this.timer)
+        resolve()
+      }
+    })
+  }
+}

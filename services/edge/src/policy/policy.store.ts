@@ -1,0 +1,120 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import type { Logger } from '../../../../lib/log/index.ts'
+import { type PolicyV2, policyPayloadV2 } from '../../../../lib/messaging/index.ts'
+import type { ServedLine } from '../config.ts'
+
+/** Why a policy was not applied; the line keeps the one it had. */
+export type PolicyProblem = (policy: PolicyV2) => string | undefined
+
+export type PolicyChangeListener = (policy: PolicyV2, previous: PolicyV2 | undefined) => void
+
+/**
+ * The current policy of every served line. Fed by the compacted policies topic; the last known
+ * policies are kept in a JSON file so a restart with the broker down still decides. A record is
+ * applied only when its version is higher than the one held (compaction and replays repeat old
+ * ones) and `check` finds nothing wrong with it (a model this node does not have, a budget the
+ * model does not support): a bad policy is logged and ignored, never half-applied.
+ */
+export class PolicyStore {
+  private readonly current = new Map<string, PolicyV2>()
+  private readonly served: Map<string, ServedLine>
+  private readonly listeners: PolicyChangeListener[] = []
+  private writing: Promise<void> = Promise.resolve()
+
+  constructor(
+    lines: ServedLine[],
+    private readonly file: string,
+    private readonly check: PolicyProblem,
+    private readonly log: Logger,
+  ) {
+    this.served = new Map(lines.map((l) => [l.lineId, l]))
+  }
+
+  /** Reads the last known policies from disk; a missing file is an empty start, a corrupt one is logged and ignored. */
+  async load(): Promise<number> {
+    let text: string
+    try {
+      text = await readFile(this.file, 'utf8')
+    } catch {
+      return 0
+    }
+    let raw: unknown
+    try {
+      raw = JSON.parse(text)
+    } catch (err) {
+      this.log.error({ file: this.file, err }, 'last known policies file is not JSON; ignoring it')
+      return 0
+    }
+    let loaded = 0
+    for (const item of Array.isArray(raw) ? raw : []) {
+      const parsed = policyPayloadV2.safeParse(item)
+      if (parsed.success && this.accept(parsed.data, 'disk')) loaded++
+    }
+    return loaded
+  }
+
+  isServed(lineId: string): boolean {
+    return this.served.has(lineId)
+  }
+
+  servedLines(): ServedLine[] {
+    return [...this.served.values()]
+  }
+
+  get(lineId: string): PolicyV2 | undefined {
+    return this.current.get(lineId)
+  }
+
+  onChange(listener: PolicyChangeListener): void {
+    this.listeners.push(listener)
+  }
+
+  /** Applies `policy` when it is for a served line, newer than the one held and passes `check`; persists it. */
+  async apply(policy: PolicyV2): Promise<boolean> {
+    if (!this.accept(policy, 'topic')) return false
+    await this.persist()
+    return true
+  }
+
+  private accept(policy: PolicyV2, from: 'disk' | 'topic'): boolean {
+    const line = this.served.get(policy.lineId)
+    if (!line) return false
+    if (line.plantId !== policy.plantId) {
+      this.log.warn(
+        { lineId: policy.lineId, plantId: policy.plantId, served: line.plantId },
+        'policy for a line of another plant; ignored',
+      )
+      return false
+    }
+    const previous = this.current.get(policy.lineId)
+    if (previous && previous.version >= policy.version) return false
+    const problem = this.check(policy)
+    if (problem !== undefined) {
+      this.log.error(
+        { lineId: policy.lineId, version: policy.version, problem, from },
+        'policy refused; the line keeps its previous policy',
+      )
+      return false
+    }
+    this.current.set(policy.lineId, policy)
+    this.log.info(
+      { lineId: policy.lineId, version: policy.version, previous: previous?.version ?? null, from },
+      'policy applied',
+    )
+    for (const listener of this.listeners) listener(policy, previous)
+    return true
+  }
+
+  /** Writes the file atomically (temp file + rename); writes are serialised. */
+  private persist(): Promise<void> {
+    const snapshot = JSON.stringify([...this.current.values()], null, 1)
+    this.writing = this.writing.then(async () => {
+      await mkdir(dirname(this.file), { recursive: true })
+      const tmp = `${this.file}.tmp`
+      await writeFile(tmp, snapshot)
+      await rename(tmp, this.file)
+    })
+    return this.writing
+  }
+}
