@@ -89,7 +89,7 @@ export async function post(
   const res = await fetch(`${edge.url}/v1/inspections?${params}`, {
     method: 'POST',
     headers: { 'content-type': options.type ?? 'image/png' },
-    body: body as BodyInit,
+    body: Buffer.from(body),
   })
   return { status: res.status, body: (await res.json()) as Record<string, unknown>, headers: res.headers }
 }
