@@ -92,7 +92,8 @@ export class KafkaLink {
     this.closed = true
     clearTimeout(this.timer)
     clearInterval(this.watchdog)
-    await this.connecting?.catch(() => undefined)
+    // A connection round in progress is not awaited (kafkajs may take seconds to give up on an
+    // absent broker); the loop sees `closed` and closes whatever it opened.
     await this.messaging?.close()
     this.messaging = undefined
     this.metrics.linkUp.set(0)
