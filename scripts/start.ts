@@ -50,6 +50,9 @@ runMain('start', async () => {
     TOKENLINE_BIND_HOST: host,
     KAFKA_BROKERS: kafkaBrokers,
     LOG_LEVEL: config.LOG_LEVEL,
+    // The whole loop with no setup: a demo line with its first policy, fed by the demo camera.
+    GATEWAY_DEMO: process.env.GATEWAY_DEMO || 'true',
+    EDGE_DEMO_RATE: process.env.EDGE_DEMO_RATE || '2',
     ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, String(port)])),
   }
 

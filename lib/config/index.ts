@@ -37,6 +37,14 @@ export function portVar(defaultPort: number) {
     .default(defaultPort)
 }
 
+/** A true/false switch: `true`, `false`, `1` or `0`. */
+export function booleanVar(defaultValue: boolean) {
+  return z
+    .enum(['true', 'false', '1', '0'], { error: 'expected true or false' })
+    .default(defaultValue ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1')
+}
+
 /** A positive integer knob with a default, e.g. a batch size. */
 export function positiveIntVar(defaultValue: number, what = 'a positive integer') {
   return z.coerce

@@ -1,11 +1,12 @@
 import { z } from 'zod'
-import { commonEnvShape, type Env, parseEnv, portVar, positiveIntVar } from '../../../lib/config/index.ts'
-
-const booleanVar = (defaultValue: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0'], { error: 'expected true or false' })
-    .default(defaultValue ? 'true' : 'false')
-    .transform((v) => v === 'true' || v === '1')
+import {
+  booleanVar,
+  commonEnvShape,
+  type Env,
+  parseEnv,
+  portVar,
+  positiveIntVar,
+} from '../../../lib/config/index.ts'
 
 const limitVar = (defaultValue: number, what: string) =>
   z.coerce

@@ -149,12 +149,12 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps): Promise<Run
       host: config.host,
       port: config.port,
       registry,
-      // Ready = can take images: database up and every served line has a policy. Kafka is not
-      // required: the edge decides offline and escalations wait in the outbox.
+      // Ready = the database answers. Kafka is not required (the edge decides offline and
+      // escalations wait in the outbox); a line still without a policy is refused per request
+      // with EDGE_LINE_NO_POLICY and shown in /v1/lines and /v1/health.
       ready: async () => {
         metrics.queueDepth.set(queue.depth)
         link.isUp()
-        if (!config.lines.every((l) => policies.get(l.lineId))) return false
         return storage.ping().then(
           () => true,
           () => false,

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import {
+  booleanVar,
   commonEnvShape,
   databaseUrlVar,
   type Env,
@@ -20,6 +21,7 @@ const gatewayEnv = z.object({
     z.number().max(1000, { error: 'expected at most 1000 items' }),
   ),
   DATABASE_CONNECT_ATTEMPTS: positiveIntVar(10, 'a positive integer number of attempts'),
+  GATEWAY_DEMO: booleanVar(false),
 })
 
 export type GatewayConfig = {
@@ -32,7 +34,7 @@ export type GatewayConfig = {
   dataDir: string
   /** PostgreSQL URL; absent = embedded PGlite under dataDir. */
   databaseUrl: string | undefined
-  /** Kafka bootstrap brokers; absent = the embedded broker. Not consumed by this slice yet. */
+  /** Kafka bootstrap brokers; when set, every line's current policy is published on `tokenline.policies.v2` at start. */
   kafkaBrokers: string[] | undefined
   /** Folder scanned at start for `<model>/manifest.json` and `<model>/scaling*.json`; default ./models. */
   modelsDir: string
@@ -42,6 +44,8 @@ export type GatewayConfig = {
   maxPageSize: number
   /** PostgreSQL connection attempts with exponential backoff before giving up; default 10 (≈ 25 s). */
   databaseConnectAttempts: number
+  /** First start of an empty database creates the demo plant, line and policy (`npm start` sets it); default false. */
+  demo: boolean
 }
 
 /** Parses the gateway's environment; every problem is reported at once (ConfigError). */
@@ -58,5 +62,6 @@ export function loadConfig(env: Env): GatewayConfig {
     maxRequestBytes: parsed.GATEWAY_MAX_REQUEST_BYTES,
     maxPageSize: parsed.GATEWAY_MAX_PAGE_SIZE,
     databaseConnectAttempts: parsed.DATABASE_CONNECT_ATTEMPTS,
+    demo: parsed.GATEWAY_DEMO,
   }
 }

@@ -7,6 +7,8 @@ import { createApollo } from './graphql/apollo.ts'
 import { createContext } from './graphql/context.ts'
 import { graphqlRoute } from './graphql/http-handler.ts'
 import { importModelsDir } from './models/models-dir.importer.ts'
+import { seedDemo } from './policy/demo-seed.ts'
+import { PolicyPublisher } from './policy/policy.publisher.ts'
 
 export type RunningGateway = {
   /** e.g. http://127.0.0.1:4000/graphql */
@@ -52,6 +54,9 @@ export async function startGateway(
       },
       'models imported',
     )
+    if (config.demo) await seedDemo(storage, log)
+    const publisher = config.kafkaBrokers ? new PolicyPublisher(config.kafkaBrokers, storage, log) : undefined
+    publisher?.start()
     const registry = deps.registry ?? newRegistry('tokenline_gateway')
     const apollo = createApollo(log, registry)
     await apollo.start()
@@ -81,6 +86,7 @@ export async function startGateway(
       port,
       storage,
       close: async () => {
+        await publisher?.close()
         await http.close()
         await apollo.stop()
         await closeStorage()
