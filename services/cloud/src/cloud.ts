@@ -168,6 +168,7 @@ export async function startCloud(
       metrics,
       logger: log,
       instance: config.instanceId,
+      commitDelayMs: config.drillCommitDelayMs,
     })
     const subscription = await messaging.subscribeBatches({
       groupId: config.groupId,

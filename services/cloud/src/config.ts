@@ -53,6 +53,7 @@ const cloudEnv = z.object({
     .default(0),
   CLOUD_DEDUP_MAX_ENTRIES: positiveIntVar(1_000_000, 'a positive number of inspection ids'),
   CLOUD_LEDGER_SYNC_TIMEOUT_MS: positiveIntVar(10_000, 'a positive number of milliseconds'),
+  CLOUD_DRILL_COMMIT_DELAY_MS: nonNegativeInt(0, 'a whole number of milliseconds >= 0'),
   INFERENCE_WORKERS: inferencePoolEnvShape.INFERENCE_WORKERS,
   INFERENCE_INTRA_OP_THREADS: inferencePoolEnvShape.INFERENCE_INTRA_OP_THREADS,
   INFERENCE_MAX_QUEUED_IMAGES: inferencePoolEnvShape.INFERENCE_MAX_QUEUED_IMAGES,
@@ -88,6 +89,12 @@ export type CloudConfig = {
   dedupMaxEntries: number
   /** How long a case waits for the verdict log to be read to its end before it is retried, ms; default 10000. */
   ledgerSyncTimeoutMs: number
+  /**
+   * Fault drill (CLOUD_DRILL_COMMIT_DELAY_MS): hold each batch this long between the verdicts'
+   * acknowledgement and the offset commit, widening the window a crash leaves answered cases
+   * uncommitted. Default 0; for crash drills and tests, never for production.
+   */
+  drillCommitDelayMs: number
   pool: {
     workers: number
     intraOpNumThreads: number
@@ -119,6 +126,7 @@ export function loadConfig(env: Env, defaults = { instanceId: `${hostname()}-${p
     defaultCostPer1kTokens: parsed.CLOUD_DEFAULT_COST_PER_1K_TOKENS,
     dedupMaxEntries: parsed.CLOUD_DEDUP_MAX_ENTRIES,
     ledgerSyncTimeoutMs: parsed.CLOUD_LEDGER_SYNC_TIMEOUT_MS,
+    drillCommitDelayMs: parsed.CLOUD_DRILL_COMMIT_DELAY_MS,
     pool: {
       workers: parsed.INFERENCE_WORKERS,
       intraOpNumThreads: parsed.INFERENCE_INTRA_OP_THREADS,

@@ -17,6 +17,7 @@ runMain('cloud', async () => {
       executionProviders: cloud.pool.stats().executionProviders,
       maxBatch: config.maxBatch,
       maxDelayMs: config.maxDelayMs,
+      ...(config.drillCommitDelayMs > 0 ? { drillCommitDelayMs: config.drillCommitDelayMs } : {}),
     },
     `cloud ready: consuming escalations in group ${config.groupId}, health and metrics on port ${cloud.port}`,
   )

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { InferencePool, LoadedModel } from '../../../../lib/inference/index.ts'
 import type { Logger } from '../../../../lib/log/index.ts'
 import {
@@ -29,6 +30,8 @@ export type EscalationHandlerDeps = {
   metrics?: CloudMetrics
   logger: Logger
   instance: string
+  /** Fault drill: wait this long between the verdicts' acknowledgement and the offset commit (ms). */
+  commitDelayMs?: number
   now?: () => number
 }
 
@@ -165,6 +168,7 @@ export function createEscalationHandler(deps: EscalationHandlerDeps): BatchHandl
     }
     const done = now()
     for (const [p, offset] of lastByPartition) deps.watch.handled(p, offset, done)
+    if (deps.commitDelayMs) await sleep(deps.commitDelayMs)
     return { failed }
   }
 }
