@@ -294,7 +294,7 @@ runMain('bench:cloud', async () => {
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} logical cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, load average ${loadavg()[0]!.toFixed(1)} at start`
   const versions = `node ${process.version}, onnxruntime-node ${ort.env.versions.node ?? '?'}`
   const command = `npm run bench:cloud -- ${process.argv.slice(2).join(' ')}`.trim()
-  const settings = `model ${model.manifest.name} (sha256 ${model.manifest.sha256.slice(0, 12)}…), budgets ${budgets.join(', ')}, question "${question}", 1 inference worker × 1 intra-op thread (raw: 1 session × 1 thread), CLOUD_MAX_DELAY_MS 5, 3 partitions at once, ${images} escalations per consumer run, best of ${rounds} round(s)`
+  const settings = `model ${model.manifest.name} (sha256 ${model.manifest.sha256.slice(0, 12)}…), budgets ${budgets.join(', ')}, question "${question}", 1 inference worker × 1 intra-op thread (raw: 1 session × 1 thread), CLOUD_MAX_DELAY_MS 5, 6 partitions at once, ${images} escalations per consumer run, best of ${rounds} round(s)`
   process.stdout.write(`${machine}\n${versions}\n${settings}\n${command}\n`)
 
   const sections: string[] = []

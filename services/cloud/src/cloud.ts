@@ -176,6 +176,7 @@ export async function startCloud(
       handleBatch: handler,
       maxBatch: config.maxBatch,
       concurrency: config.partitionsConcurrently,
+      maxWaitMs: config.fetchMaxWaitMs,
       sessionTimeoutMs: config.sessionTimeoutMs,
       heartbeatIntervalMs: Math.min(3000, Math.floor(config.sessionTimeoutMs / 3)),
       fromBeginning: true,

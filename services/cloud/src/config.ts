@@ -43,7 +43,8 @@ const cloudEnv = z.object({
     .optional(),
   CLOUD_MAX_BATCH: positiveIntVar(16, 'a positive batch size in images'),
   CLOUD_MAX_DELAY_MS: nonNegativeInt(5, 'a whole number of milliseconds >= 0'),
-  CLOUD_PARTITIONS_CONCURRENTLY: positiveIntVar(3, 'a positive number of partitions'),
+  CLOUD_PARTITIONS_CONCURRENTLY: positiveIntVar(6, 'a positive number of partitions'),
+  CLOUD_FETCH_MAX_WAIT_MS: positiveIntVar(100, 'a positive number of milliseconds'),
   CLOUD_SESSION_TIMEOUT_MS: positiveIntVar(10_000, 'a positive number of milliseconds').pipe(
     z.number().min(1000, { error: 'expected at least 1000 ms' }),
   ),
@@ -79,8 +80,10 @@ export type CloudConfig = {
   maxBatch: number
   /** How long the first case of a batch waits for company, ms (CLOUD_MAX_DELAY_MS); default 5. */
   maxDelayMs: number
-  /** Partitions handled at once by this instance, so their cases share model runs; default 3. */
+  /** Partitions handled at once by this instance, so their cases share model runs; default 6 (all of the escalation topic). */
   partitionsConcurrently: number
+  /** Longest a fetch waits on the broker for new escalations, ms (CLOUD_FETCH_MAX_WAIT_MS); default 100 (latency: the next fetch waits for the batches in hand). */
+  fetchMaxWaitMs: number
   /** Consumer-group session timeout, ms (CLOUD_SESSION_TIMEOUT_MS); a killed instance's partitions move after it. Default 10000. */
   sessionTimeoutMs: number
   /** Price per 1,000 vision tokens when no policy of the line has been seen; default 0. */
@@ -122,6 +125,7 @@ export function loadConfig(env: Env, defaults = { instanceId: `${hostname()}-${p
     maxBatch: parsed.CLOUD_MAX_BATCH,
     maxDelayMs: parsed.CLOUD_MAX_DELAY_MS,
     partitionsConcurrently: parsed.CLOUD_PARTITIONS_CONCURRENTLY,
+    fetchMaxWaitMs: parsed.CLOUD_FETCH_MAX_WAIT_MS,
     sessionTimeoutMs: parsed.CLOUD_SESSION_TIMEOUT_MS,
     defaultCostPer1kTokens: parsed.CLOUD_DEFAULT_COST_PER_1K_TOKENS,
     dedupMaxEntries: parsed.CLOUD_DEDUP_MAX_ENTRIES,

@@ -128,8 +128,19 @@ export class VerdictLedger {
   }
 }
 
-function inspectionIdOf(value: Buffer | null): string | undefined {
+const idPrefix = Buffer.from('{"inspectionId":"')
+const uuidLength = 36
+
+/**
+ * The inspection id of a verdict record. Verdicts are JSON with `inspectionId` first (the schema's
+ * key order), so the id is read from its fixed place without parsing the whole record; anything
+ * else is parsed.
+ */
+export function inspectionIdOf(value: Buffer | null): string | undefined {
   if (value === null) return undefined
+  const end = idPrefix.length + uuidLength
+  if (value.length > end && value.subarray(0, idPrefix.length).equals(idPrefix) && value[end] === 0x22)
+    return value.toString('latin1', idPrefix.length, end)
   try {
     const id = (JSON.parse(value.toString('utf8')) as { inspectionId?: unknown }).inspectionId
     return typeof id === 'string' ? id : undefined
