@@ -157,7 +157,7 @@ describe('escalation handler', () => {
     const { handler, published } = setup()
     const result = await handler([item(), item({ cloud: { model: 'elsewhere', budget: 16 } }), item()], 1)
     expect(result?.failed?.map((f) => f.index)).toEqual([1])
-    expect((result?.failed?.[0]?.error as { code: string }).code).toBe('CLOUD_MODEL_UNKNOWN')
+    expect(result?.failed?.[0]?.error).toMatchObject({ code: 'CLOUD_MODEL_UNKNOWN' })
     expect(published[0]).toHaveLength(2)
   })
 
