@@ -27,6 +27,12 @@ export class EdgeInspectionsRepository {
     return inserted.length === 1
   }
 
+  /** Inserts several at once (one statement); ids already present are ignored. */
+  async insertMany(rows: EdgeInspectionWrite[]): Promise<void> {
+    if (rows.length === 0) return
+    await this.db.insert(edgeInspections).values(rows).onConflictDoNothing()
+  }
+
   async get(id: string): Promise<EdgeInspectionRow | undefined> {
     const [row] = await this.db.select().from(edgeInspections).where(eq(edgeInspections.id, id))
     return row

@@ -18,6 +18,7 @@ import { Inspector } from './inspect/inspector.ts'
 import { KafkaLink } from './link/kafka-link.ts'
 import { EdgeMetrics } from './metrics.ts'
 import { type EdgeModels, scanModels } from './models/models-dir.ts'
+import { GroupCommit } from './outbox/group-commit.ts'
 import { OutboxRelay } from './outbox/outbox.relay.ts'
 import { PolicyStore } from './policy/policy.store.ts'
 
@@ -123,6 +124,7 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps): Promise<Run
     const inspector = new Inspector({
       nodeId: config.nodeId,
       storage,
+      commits: new GroupCommit(storage),
       pool,
       policies,
       edgeModels: models.edge,
@@ -137,7 +139,7 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps): Promise<Run
       onCommitted: () => relay.kick(),
     })
     const sweeper = new Sweeper(storage, policies, guard, metrics, log, {
-      intervalMs: 500,
+      intervalMs: 1000,
       imageRetentionMs: config.imageRetentionMs,
       clock: deps.clock,
     })

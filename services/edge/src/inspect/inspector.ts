@@ -17,6 +17,7 @@ import { specFromManifest, tokenizeImage } from '../../../../lib/vision/index.ts
 import { EdgeError } from '../errors.ts'
 import type { CapacityGuard } from '../housekeeping/capacity.guard.ts'
 import type { EdgeMetrics } from '../metrics.ts'
+import type { GroupCommit } from '../outbox/group-commit.ts'
 import type { PolicyStore } from '../policy/policy.store.ts'
 import { egressImage, type GridRegion } from './egress.ts'
 import { checkImage, fromVisionError } from './image-check.ts'
@@ -64,6 +65,8 @@ export type InspectionAnswer = {
 export type InspectorDeps = {
   nodeId: string
   storage: Storage
+  /** Writes each inspection with its outbox records (group commit). */
+  commits: GroupCommit
   pool: InferencePool
   policies: PolicyStore
   /** Edge models this node runs, by manifest name. */
@@ -84,7 +87,7 @@ export type InspectorDeps = {
 /**
  * One image's path through the edge: checks → token grid → edge model at the policy's budget →
  * decide → climb the ladder while unsure → commit the inspection with its outbox records (result,
- * and escalation with the image resized for the cloud) in one local transaction.
+ * and escalation with the image resized for the cloud) in one local transaction (group commit).
  */
 export class Inspector {
   private readonly clock: () => Date
@@ -228,8 +231,10 @@ export class Inspector {
       decision.action === 'accept' ? 'accepted' : decision.action === 'escalate' ? 'pending' : 'held'
     const recordedDecision = { ...decision, region, rungs }
     try {
-      await deps.storage.transaction(async (tx) => {
-        await tx.edgeInspections.insert({
+      await deps.commits.submit({
+        at: decidedAt,
+        outbox,
+        inspection: {
           id: inspectionId,
           nodeId: deps.nodeId,
           plantId: policy.plantId,
@@ -252,8 +257,7 @@ export class Inspector {
           finalLabel: decision.action === 'accept' ? last.label : null,
           settledAt: decision.action === 'accept' ? decidedAt : null,
           imagePath,
-        })
-        await tx.edgeOutbox.add(outbox, decidedAt)
+        },
       })
     } catch (err) {
       if (imagePath) await rm(imagePath, { force: true })
