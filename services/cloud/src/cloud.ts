@@ -123,6 +123,7 @@ export async function startCloud(
       groupId: `${config.groupId}-verdict-ledger-${config.instanceId}`,
       logger: log.child({ part: 'verdict-ledger' }),
       maxEntries: config.dedupMaxEntries,
+      windowMs: config.dedupWindowMs,
       syncTimeoutMs: config.ledgerSyncTimeoutMs,
     })
     const openLedger = ledger

@@ -53,6 +53,7 @@ const cloudEnv = z.object({
     .min(0, { error: 'expected a price >= 0' })
     .default(0),
   CLOUD_DEDUP_MAX_ENTRIES: positiveIntVar(1_000_000, 'a positive number of inspection ids'),
+  CLOUD_DEDUP_WINDOW_MS: positiveIntVar(86_400_000, 'a positive number of milliseconds'),
   CLOUD_LEDGER_SYNC_TIMEOUT_MS: positiveIntVar(10_000, 'a positive number of milliseconds'),
   CLOUD_DRILL_COMMIT_DELAY_MS: nonNegativeInt(0, 'a whole number of milliseconds >= 0'),
   INFERENCE_WORKERS: inferencePoolEnvShape.INFERENCE_WORKERS,
@@ -90,6 +91,8 @@ export type CloudConfig = {
   defaultCostPer1kTokens: number
   /** Inspection ids remembered for duplicate suppression (oldest forgotten first); default 1,000,000. */
   dedupMaxEntries: number
+  /** Verdicts younger than this are read at start for duplicate suppression, ms; default 86400000 (24 h). */
+  dedupWindowMs: number
   /** How long a case waits for the verdict log to be read to its end before it is retried, ms; default 10000. */
   ledgerSyncTimeoutMs: number
   /**
@@ -129,6 +132,7 @@ export function loadConfig(env: Env, defaults = { instanceId: `${hostname()}-${p
     sessionTimeoutMs: parsed.CLOUD_SESSION_TIMEOUT_MS,
     defaultCostPer1kTokens: parsed.CLOUD_DEFAULT_COST_PER_1K_TOKENS,
     dedupMaxEntries: parsed.CLOUD_DEDUP_MAX_ENTRIES,
+    dedupWindowMs: parsed.CLOUD_DEDUP_WINDOW_MS,
     ledgerSyncTimeoutMs: parsed.CLOUD_LEDGER_SYNC_TIMEOUT_MS,
     drillCommitDelayMs: parsed.CLOUD_DRILL_COMMIT_DELAY_MS,
     pool: {

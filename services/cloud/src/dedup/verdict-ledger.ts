@@ -9,9 +9,10 @@
  * (`sync`) and skips the inspections found there. A dead instance's acknowledged verdicts are in
  * the log long before its partitions move (the group waits a session timeout), so they are found.
  *
- * The ledger is a kafkajs consumer in a group of its own that never commits, so every start
- * reads the topic from its earliest retained record; memory is bounded by `maxEntries` ids,
- * oldest forgotten first.
+ * The ledger is a kafkajs consumer in a group of its own that never commits; whenever it joins
+ * it seeks every partition to the first record of the last `windowMs` (a redelivery or an edge's
+ * resend comes within seconds to minutes, not days), so a start does not read the whole retention.
+ * Memory is bounded by `maxEntries` ids, oldest forgotten first.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Admin, Consumer, Kafka } from 'kafkajs'
@@ -27,6 +28,8 @@ export type VerdictLedgerOptions = {
   maxEntries: number
   /** How long `sync` waits for the reader to reach the end offsets, ms. */
   syncTimeoutMs: number
+  /** Verdicts older than this (record timestamp) are not read at a join, ms. */
+  windowMs: number
 }
 
 export class VerdictLedger {
@@ -51,8 +54,16 @@ export class VerdictLedger {
     const admin = options.kafka.admin()
     const ledger = new VerdictLedger(options, consumer, admin)
     consumer.on(consumer.events.GROUP_JOIN, () => {
-      ledger.joined = true
       ledger.crashed = false
+      void ledger.seekToWindow().then(
+        () => {
+          ledger.joined = true
+        },
+        (err: unknown) => {
+          ledger.crashed = true
+          options.logger.error({ err }, 'verdict ledger could not seek to its window')
+        },
+      )
     })
     consumer.on(consumer.events.CRASH, (event) => {
       ledger.crashed = true
@@ -78,7 +89,18 @@ export class VerdictLedger {
     return ledger
   }
 
-  /** True once the reader is in its group and has not crashed. */
+  private async seekToWindow(): Promise<void> {
+    const starts = await this.admin.fetchTopicOffsetsByTimestamp(
+      verdictsTopicV2,
+      Date.now() - this.options.windowMs,
+    )
+    for (const { partition, offset } of starts) {
+      this.positions.set(partition, BigInt(offset))
+      this.consumer.seek({ topic: verdictsTopicV2, partition, offset })
+    }
+  }
+
+  /** True once the reader is in its group, positioned at its window, and has not crashed. */
   isReady(): boolean {
     return this.joined && !this.crashed
   }

@@ -21,6 +21,7 @@ describe('cloud loadConfig', () => {
       sessionTimeoutMs: 10_000,
       defaultCostPer1kTokens: 0,
       drillCommitDelayMs: 0,
+      dedupWindowMs: 86_400_000,
       pool: { workers: 1, intraOpNumThreads: 1, executionProviders: ['cuda', 'cpu'] },
     })
   })
