@@ -45,6 +45,15 @@ export function booleanVar(defaultValue: boolean) {
     .transform((v) => v === 'true' || v === '1')
 }
 
+/** A whole number ≥ 0 with a default, e.g. a limit where 0 turns a check off. */
+export function nonNegativeIntVar(defaultValue: number, what = 'a whole number >= 0') {
+  return z.coerce
+    .number({ error: `expected ${what}` })
+    .int({ error: `expected ${what}` })
+    .min(0, { error: `expected ${what}` })
+    .default(defaultValue)
+}
+
 /** A positive integer knob with a default, e.g. a batch size. */
 export function positiveIntVar(defaultValue: number, what = 'a positive integer') {
   return z.coerce

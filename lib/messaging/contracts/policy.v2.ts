@@ -11,8 +11,7 @@
  */
 import { z } from 'zod'
 import { defineJsonContract } from './contract.ts'
-import { budgetV1, entityIdV1, probabilityV1, timestampV1 } from './parts.v1.ts'
-import { fallbackV1, thresholdsV1 } from './policy.v1.ts'
+import { policyPayloadV1 } from './policy.v1.ts'
 
 export const policiesTopicV2 = 'tokenline.policies.v2'
 
@@ -30,43 +29,10 @@ export const egressV2 = z.object({
   regionMarginPatches: z.number().int().nonnegative().max(64).default(1),
 })
 
+/** Every v1 field (read from the published v1 schema, never copied) plus `egress`. */
 export const policyPayloadV2 = z
   .object({
-    plantId: entityIdV1,
-    lineId: entityIdV1,
-    /** 1, 2, 3…: every change (including a rollback) is a new version. */
-    version: z.number().int().positive(),
-    author: z.string().min(1),
-    reason: z.string().min(1),
-    createdAt: timestampV1,
-    /** Set when this version restores an earlier one. */
-    rolledBackTo: z.number().int().positive().nullable(),
-    edge: z.object({
-      model: z.string().min(1),
-      budget: budgetV1,
-      /** Higher budgets to retry on site before escalating, ascending; empty = no ladder. */
-      ladder: z.array(budgetV1),
-    }),
-    cloud: z.object({ model: z.string().min(1), budget: budgetV1 }),
-    escalation: z.object({
-      thresholds: thresholdsV1,
-      /** Per-class overrides of `thresholds`, by predicted label (fields left out fall back). */
-      perClass: z.record(z.string().min(1), thresholdsV1),
-      /** Predicted labels that always go to the cloud. */
-      alwaysEscalate: z.array(z.string().min(1)),
-      /** Fraction of confident decisions escalated anyway, for an unbiased edge error estimate. */
-      auditRate: probabilityV1,
-    }),
-    /** Cloud tokens this line may spend per hour; null = no cap. */
-    cloudTokenCapPerHour: z.number().int().nonnegative().nullable(),
-    atCap: fallbackV1,
-    /** How long the edge waits for a cloud verdict (ms). */
-    deadlineMs: z.number().int().positive(),
-    pastDeadline: fallbackV1,
-    /** The question fused into the cloud model, or null for vision only. */
-    question: z.string().min(1).max(500).nullable(),
-    /** Price per 1,000 vision tokens on each tier, in the plant's currency units. */
-    costPer1kTokens: z.object({ edge: z.number().nonnegative(), cloud: z.number().nonnegative() }),
+    ...policyPayloadV1.shape,
     egress: egressV2,
   })
   .refine((p) => p.edge.ladder.every((n, i, all) => n > (i === 0 ? p.edge.budget : all[i - 1]!)), {

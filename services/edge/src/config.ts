@@ -3,6 +3,7 @@ import {
   commonEnvShape,
   type Env,
   kafkaBrokersVar,
+  nonNegativeIntVar,
   parseEnv,
   portVar,
   positiveIntVar,
@@ -43,13 +44,6 @@ const linesVar = z
     error: 'expected each line once',
   })
 
-const nonNegativeInt = (defaultValue: number, what: string) =>
-  z.coerce
-    .number({ error: `expected ${what}` })
-    .int({ error: `expected ${what}` })
-    .min(0, { error: `expected ${what}` })
-    .default(defaultValue)
-
 const edgeEnv = z.object({
   ...commonEnvShape,
   ...inferencePoolEnvShape,
@@ -71,7 +65,7 @@ const edgeEnv = z.object({
   EDGE_MAX_PIXELS: positiveIntVar(50_000_000, 'a positive integer number of pixels'),
   EDGE_OUTBOX_MAX_ROWS: positiveIntVar(200_000, 'a positive number of records'),
   EDGE_OUTBOX_MAX_BYTES: positiveIntVar(2 * 1024 ** 3, 'a positive integer number of bytes'),
-  EDGE_MIN_FREE_DISK_BYTES: nonNegativeInt(256 * 1024 ** 2, 'a whole number of bytes >= 0'),
+  EDGE_MIN_FREE_DISK_BYTES: nonNegativeIntVar(256 * 1024 ** 2, 'a whole number of bytes >= 0'),
   EDGE_IMAGE_RETENTION_MS: positiveIntVar(24 * 3600 * 1000, 'a positive number of milliseconds'),
   EDGE_WATCH_DIR: z.string().optional(),
   EDGE_WATCH_INTERVAL_MS: positiveIntVar(500, 'a positive number of milliseconds'),
