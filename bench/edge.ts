@@ -43,7 +43,7 @@ const seconds = Number(values.seconds)
 const clients = Number(values.clients)
 const budgets = values.budgets.split(',').map(Number)
 const downSeconds = Number(values['down-seconds'])
-const log = createLogger('bench', 'silent')
+const log = createLogger('bench', (process.env.LOG_LEVEL as 'silent') ?? 'silent')
 
 const pixels = Array.from({ length: 16 }, (_, i) => generateSample(8_000_000 + i, 256).pixels)
 const formats = {

@@ -78,6 +78,7 @@ const edgeEnv = z.object({
   EDGE_RELAY_BATCH: positiveIntVar(500, 'a positive number of records'),
   EDGE_RELAY_INTERVAL_MS: positiveIntVar(100, 'a positive number of milliseconds'),
   EDGE_RELAY_MAX_BACKOFF_MS: positiveIntVar(5000, 'a positive number of milliseconds'),
+  EDGE_RELAY_MAX_SEND_BYTES: positiveIntVar(512 * 1024, 'a positive integer number of bytes'),
 })
 
 export type ServedLine = { plantId: string; lineId: string }
@@ -128,6 +129,8 @@ export type EdgeConfig = {
   relayIntervalMs: number
   /** Longest wait between retries of a failed send, ms; default 5000. */
   relayMaxBackoffMs: number
+  /** Most record bytes per Kafka send (under the broker's max.message.bytes); default 512 KiB. */
+  relayMaxSendBytes: number
   inference: InferencePoolEnv
 }
 
@@ -171,6 +174,7 @@ export function loadConfig(env: Env): EdgeConfig {
     relayBatch: rest.EDGE_RELAY_BATCH,
     relayIntervalMs: rest.EDGE_RELAY_INTERVAL_MS,
     relayMaxBackoffMs: rest.EDGE_RELAY_MAX_BACKOFF_MS,
+    relayMaxSendBytes: rest.EDGE_RELAY_MAX_SEND_BYTES,
     inference: Object.fromEntries(
       Object.keys(inferencePoolEnvShape).map((k) => [k, rest[k as keyof typeof rest]]),
     ) as InferencePoolEnv,

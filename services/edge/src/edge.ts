@@ -118,6 +118,7 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps): Promise<Run
         batch: config.relayBatch,
         intervalMs: config.relayIntervalMs,
         maxBackoffMs: config.relayMaxBackoffMs,
+        maxSendBytes: config.relayMaxSendBytes,
         clock: deps.clock,
       },
     )

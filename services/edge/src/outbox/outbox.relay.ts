@@ -10,6 +10,11 @@ export type RelayOptions = {
   intervalMs: number
   /** Longest wait between retries of a failed send (ms). */
   maxBackoffMs: number
+  /**
+   * Most record bytes per send. kafkajs writes one record batch per partition and a broker refuses
+   * a batch over its `max.message.bytes` (1 MiB by default): a send stays well under it.
+   */
+  maxSendBytes: number
   clock?: () => Date
 }
 
@@ -122,18 +127,20 @@ export class OutboxRelay {
           )
         }
       }
-      try {
-        await producer.publishBatch(contract, entries)
-        await this.storage.edgeOutbox.markSent(ids, this.clock())
-        this.metrics.outboxPublished.inc({ topic }, ids.length)
-      } catch (err) {
-        const at = retryAt()
-        await this.storage.edgeOutbox.markFailed(ids, (err as Error).message, at)
-        const level = isRetriable(err) ? 'warn' : 'error'
-        this.log[level](
-          { err: (err as Error).message, topic, records: ids.length, retryInMs: this.backoffMs },
-          'outbox send not acknowledged; will retry',
-        )
+      for (const chunk of chunksOf(list, ids, entries, this.options.maxSendBytes)) {
+        try {
+          await producer.publishBatch(contract, chunk.entries)
+          await this.storage.edgeOutbox.markSent(chunk.ids, this.clock())
+          this.metrics.outboxPublished.inc({ topic }, chunk.ids.length)
+        } catch (err) {
+          const at = retryAt()
+          await this.storage.edgeOutbox.markFailed(chunk.ids, (err as Error).message, at)
+          const level = isRetriable(err) ? 'warn' : 'error'
+          this.log[level](
+            { err: (err as Error).message, topic, records: chunk.ids.length, retryInMs: this.backoffMs },
+            'outbox send not acknowledged; will retry',
+          )
+        }
       }
     }
     if (!failed) this.backoffMs = 0
@@ -153,4 +160,27 @@ export class OutboxRelay {
       }
     })
   }
+}
+
+type Chunk = { ids: number[]; entries: { key: string; message: unknown; headers: Record<string, string> }[] }
+
+/** Splits a topic's records into sends of at most `maxBytes` of record values (a bigger record goes alone). */
+function chunksOf(rows: OutboxRow[], ids: number[], entries: Chunk['entries'], maxBytes: number): Chunk[] {
+  const size = new Map(rows.map((r) => [r.id, r.value.length + r.key.length + 64]))
+  const chunks: Chunk[] = []
+  let current: Chunk = { ids: [], entries: [] }
+  let bytes = 0
+  ids.forEach((id, i) => {
+    const n = size.get(id) ?? 0
+    if (current.ids.length > 0 && bytes + n > maxBytes) {
+      chunks.push(current)
+      current = { ids: [], entries: [] }
+      bytes = 0
+    }
+    current.ids.push(id)
+    current.entries.push(entries[i]!)
+    bytes += n
+  })
+  if (current.ids.length > 0) chunks.push(current)
+  return chunks
 }
