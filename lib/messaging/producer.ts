@@ -105,7 +105,15 @@ export class MessageProducer {
       const encoded = contract.encode(message)
       return { key, value: encoded.value, headers: { ...headers, ...encoded.headers } }
     })
+    return this.send(contract.topic, messages)
+  }
+
+  private async send(
+    topic: string,
+    messages: { key: string | Buffer | null; value: Buffer; headers: Record<string, string> }[],
+  ): Promise<{ partition: number; offset: string }[]> {
     if (messages.length === 0) return []
+    const contract = { topic }
     try {
       const metadata = await this.producer.send({
         topic: contract.topic,
@@ -128,6 +136,18 @@ export class MessageProducer {
         { cause: err },
       )
     }
+  }
+
+  /**
+   * Sends records that `contract` already encoded (and so validated), e.g. rows of a
+   * transactional outbox written through `contract.encode`: no second decode and validation on
+   * the way out. Same acknowledgement and errors as `publishBatch`.
+   */
+  async publishEncoded(
+    contract: Pick<MessageContract<unknown>, 'topic'>,
+    records: { key: string | Buffer | null; value: Buffer; headers: Record<string, string> }[],
+  ): Promise<{ partition: number; offset: string }[]> {
+    return this.send(contract.topic, records)
   }
 
   /** Waits for sends in flight, then closes the connection. Safe to call twice. */

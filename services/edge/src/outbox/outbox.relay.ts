@@ -19,7 +19,8 @@ export type RelayOptions = {
 }
 
 /**
- * Publishes the outbox to Kafka, oldest first, one send per topic per pass (acks = all), and marks
+ * Publishes the outbox to Kafka, oldest first, in sends per topic of at most `maxSendBytes`
+ * (acks = all; records go as the contract encoded them when the inspection was written), and marks
  * rows sent only after the broker acknowledged them. A failed send is retried with exponential
  * back-off (100 ms doubling to `maxBackoffMs`); while Kafka is away rows wait in the database,
  * and once it is back full batches go out back to back until the outbox is empty. A crash between
@@ -109,27 +110,9 @@ export class OutboxRelay {
         )
         continue
       }
-      const entries: { key: string; message: unknown; headers: Record<string, string> }[] = []
-      const ids: number[] = []
-      for (const row of list) {
+      for (const chunk of chunksOf(list, this.options.maxSendBytes)) {
         try {
-          entries.push({ key: row.key, message: contract.decode(row.value, row.headers), headers: {} })
-          ids.push(row.id)
-        } catch (err) {
-          await this.storage.edgeOutbox.markFailed(
-            [row.id],
-            `fails its contract: ${(err as Error).message}`,
-            new Date(now.getTime() + 3_600_000),
-          )
-          this.log.error(
-            { err, id: row.id, inspectionId: row.inspectionId, topic },
-            'outbox record fails its contract; parked for an hour',
-          )
-        }
-      }
-      for (const chunk of chunksOf(list, ids, entries, this.options.maxSendBytes)) {
-        try {
-          await producer.publishBatch(contract, chunk.entries)
+          await producer.publishEncoded(contract, chunk.records)
           await this.storage.edgeOutbox.markSent(chunk.ids, this.clock())
           this.metrics.outboxPublished.inc({ topic }, chunk.ids.length)
         } catch (err) {
@@ -162,25 +145,24 @@ export class OutboxRelay {
   }
 }
 
-type Chunk = { ids: number[]; entries: { key: string; message: unknown; headers: Record<string, string> }[] }
+type Chunk = { ids: number[]; records: { key: string; value: Buffer; headers: Record<string, string> }[] }
 
-/** Splits a topic's records into sends of at most `maxBytes` of record values (a bigger record goes alone). */
-function chunksOf(rows: OutboxRow[], ids: number[], entries: Chunk['entries'], maxBytes: number): Chunk[] {
-  const size = new Map(rows.map((r) => [r.id, r.value.length + r.key.length + 64]))
+/** Splits a topic's rows into sends of at most `maxBytes` of record values (a bigger record goes alone). */
+function chunksOf(rows: OutboxRow[], maxBytes: number): Chunk[] {
   const chunks: Chunk[] = []
-  let current: Chunk = { ids: [], entries: [] }
+  let current: Chunk = { ids: [], records: [] }
   let bytes = 0
-  ids.forEach((id, i) => {
-    const n = size.get(id) ?? 0
+  for (const row of rows) {
+    const n = row.value.length + row.key.length + 64
     if (current.ids.length > 0 && bytes + n > maxBytes) {
       chunks.push(current)
-      current = { ids: [], entries: [] }
+      current = { ids: [], records: [] }
       bytes = 0
     }
-    current.ids.push(id)
-    current.entries.push(entries[i]!)
+    current.ids.push(row.id)
+    current.records.push({ key: row.key, value: row.value, headers: row.headers })
     bytes += n
-  })
+  }
   if (current.ids.length > 0) chunks.push(current)
   return chunks
 }
