@@ -53,7 +53,9 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps): Promise<Run
   const imagesDir = join(nodeDir, 'images')
   await mkdir(imagesDir, { recursive: true })
   const registry = deps.registry ?? newRegistry('tokenline_edge')
-  const metrics = new EdgeMetrics(registry)
+  const queue = new WorkQueue(config.concurrency, config.queueMax)
+  let linkUp = () => false
+  const metrics = new EdgeMetrics(registry, { queueDepth: () => queue.depth, linkUp: () => linkUp() })
   const closers: Array<[string, () => Promise<void>]> = []
   const close = async () => {
     for (const [name, fn] of closers.reverse()) {
@@ -85,7 +87,6 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps): Promise<Run
       counter.add(lineId, tokens, now.getTime())
 
     const guard = new CapacityGuard(config, config.dataDir)
-    const queue = new WorkQueue(config.concurrency, config.queueMax)
     const link = new KafkaLink(
       { brokers: config.kafkaBrokers, nodeId: config.nodeId, registry },
       {
@@ -102,9 +103,9 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps): Promise<Run
           if (changed) metrics.settled.inc({ line: verdict.lineId })
         },
       },
-      metrics,
       log,
     )
+    linkUp = () => link.isUp()
     const relay = new OutboxRelay(
       storage,
       () => link.producer(),
@@ -156,8 +157,6 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps): Promise<Run
       // escalations wait in the outbox); a line still without a policy is refused per request
       // with EDGE_LINE_NO_POLICY and shown in /v1/lines and /v1/health.
       ready: async () => {
-        metrics.queueDepth.set(queue.depth)
-        link.isUp()
         return storage.ping().then(
           () => true,
           () => false,

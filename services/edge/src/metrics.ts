@@ -36,7 +36,8 @@ export class EdgeMetrics {
   readonly deadlineFallbacks: Counter<'line' | 'fallback'>
   readonly demoDropped: Counter
 
-  constructor(registry: Registry) {
+  /** `probes` are read at every scrape (gauges of state that lives elsewhere). */
+  constructor(registry: Registry, probes: { queueDepth: () => number; linkUp: () => boolean }) {
     const registers = [registry]
     const p = 'tokenline_edge_'
     this.imagesIn = new Counter({
@@ -104,7 +105,14 @@ export class EdgeMetrics {
       labelNames: ['topic'],
       registers,
     })
-    this.linkUp = new Gauge({ name: `${p}link_up`, help: '1 while connected to Kafka', registers })
+    this.linkUp = new Gauge({
+      name: `${p}link_up`,
+      help: '1 while connected to Kafka',
+      registers,
+      collect() {
+        this.set(probes.linkUp() ? 1 : 0)
+      },
+    })
     this.settled = new Counter({
       name: `${p}verdicts_settled_total`,
       help: 'Cloud verdicts that settled a pending case',

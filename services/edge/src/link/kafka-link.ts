@@ -8,7 +8,6 @@ import {
   type PolicyV2,
   policyV2,
 } from '../../../../lib/messaging/index.ts'
-import type { EdgeMetrics } from '../metrics.ts'
 
 export type LinkHandlers = {
   onPolicy: (policy: PolicyV2) => Promise<void>
@@ -40,7 +39,6 @@ export class KafkaLink {
   constructor(
     private readonly options: KafkaLinkOptions,
     private readonly handlers: LinkHandlers,
-    private readonly metrics: EdgeMetrics,
     private readonly log: Logger,
   ) {}
 
@@ -78,9 +76,7 @@ export class KafkaLink {
   }
 
   isUp(): boolean {
-    const up = this.messaging?.isReady() ?? false
-    this.metrics.linkUp.set(up ? 1 : 0)
-    return up
+    return this.messaging?.isReady() ?? false
   }
 
   /** Resolves once connected (tests, start-up logs). */
@@ -96,7 +92,6 @@ export class KafkaLink {
     // absent broker); the loop sees `closed` and closes whatever it opened.
     await this.messaging?.close()
     this.messaging = undefined
-    this.metrics.linkUp.set(0)
   }
 
   private async connectLoop(): Promise<void> {
@@ -128,7 +123,6 @@ export class KafkaLink {
           return
         }
         this.messaging = messaging
-        this.metrics.linkUp.set(1)
         this.log.info({ brokers, round }, 'connected to Kafka')
         return
       } catch (err) {

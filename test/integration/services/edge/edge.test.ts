@@ -239,7 +239,13 @@ describe('edge node over the real broker', () => {
       ['a GIF declared as PNG', gif, 'image/png', 415, 'EDGE_UNSUPPORTED_TYPE'],
       ['Content-Type text/plain', pngs[0]!, 'text/plain', 415, 'EDGE_UNSUPPORTED_TYPE'],
       ['an animated WebP', twoFrames, 'image/webp', 415, 'EDGE_IMAGE_ANIMATED'],
-      ['3 MiB over the 2 MiB body limit', Buffer.concat([pngs[0]!, Buffer.alloc(3 << 20)]), 'image/png', 413, 'EDGE_BODY_TOO_LARGE'],
+      [
+        '3 MiB over the 2 MiB body limit',
+        Buffer.concat([pngs[0]!, Buffer.alloc(3 << 20)]),
+        'image/png',
+        413,
+        'EDGE_BODY_TOO_LARGE',
+      ],
     ]
     for (const [what, body, type, status, code] of cases) {
       const res = await post(edge, body, { type })
