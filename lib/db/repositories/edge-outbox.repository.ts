@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNull, lte, sql } from 'drizzle-orm'
+import { and, asc, eq, getTableColumns, inArray, isNull, lte, sql } from 'drizzle-orm'
 import type { Database } from '../database.ts'
 import { edgeOutbox } from '../schema.ts'
 
@@ -26,14 +26,20 @@ export class EdgeOutboxRepository {
       .onConflictDoNothing()
   }
 
-  /** Unsent rows due at `now`, oldest first. */
-  due(now: Date, limit: number): Promise<OutboxRow[]> {
-    return this.db
-      .select()
+  /**
+   * Unsent rows due at `now`, oldest first. The record bytes travel as base64 text: PGlite decodes
+   * a `bytea` result in JavaScript byte by byte (500 escalations of 16 KiB took 2 s to read), while
+   * base64 text is decoded natively by Buffer.
+   */
+  async due(now: Date, limit: number): Promise<OutboxRow[]> {
+    const { value: _value, ...rest } = getTableColumns(edgeOutbox)
+    const rows = await this.db
+      .select({ ...rest, value64: sql<string>`encode(${edgeOutbox.value}, 'base64')` })
       .from(edgeOutbox)
       .where(and(isNull(edgeOutbox.sentAt), lte(edgeOutbox.nextAttemptAt, now)))
       .orderBy(asc(edgeOutbox.nextAttemptAt), asc(edgeOutbox.id))
       .limit(limit)
+    return rows.map(({ value64, ...row }) => ({ ...row, value: Buffer.from(value64, 'base64') }))
   }
 
   async markSent(ids: number[], at: Date): Promise<void> {
