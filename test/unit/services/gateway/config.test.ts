@@ -15,6 +15,7 @@ describe('gateway loadConfig', () => {
       maxRequestBytes: 65_536,
       maxPageSize: 100,
       databaseConnectAttempts: 10,
+      demo: false,
     })
   })
 
@@ -29,6 +30,7 @@ describe('gateway loadConfig', () => {
       GATEWAY_MAX_REQUEST_BYTES: '1024',
       GATEWAY_MAX_PAGE_SIZE: '500',
       DATABASE_CONNECT_ATTEMPTS: '3',
+      GATEWAY_DEMO: 'true',
       LOG_LEVEL: 'debug',
     })
     expect(config).toMatchObject({
@@ -40,6 +42,7 @@ describe('gateway loadConfig', () => {
       maxRequestBytes: 1024,
       maxPageSize: 500,
       databaseConnectAttempts: 3,
+      demo: true,
       logLevel: 'debug',
     })
   })
