@@ -139,12 +139,18 @@ describe('edge node over the real broker', () => {
       'escalations on the topic',
     )
     const e = kafka.escalations.get(escalated[0]!.inspectionId)![0]!
+    // Resized for the cloud budget: side = √256 × the cloud model's patch size.
+    const cloud = JSON.parse(
+      await readFile(join('models', 'cloud-vit-m', 'manifest.json'), 'utf8'),
+    ) as ModelManifestV1
+    const side = 16 * cloud.patchSize
     expect(e).toMatchObject({
       reason: 'confidence',
       ladder: [16, 64],
       cloud: { model: 'cloud-vit-m', budget: 256 },
-      image: { encoding: 'raw', width: 128, height: 128, channels: 1 },
+      image: { encoding: 'raw', width: side, height: side, channels: cloud.channels },
     })
+    expect(e.image.bytes.length).toBe(side * side * cloud.channels)
     for (const a of escalated)
       await kafka.publishVerdict(verdictFor(kafka.escalations.get(a.inspectionId)![0]!, 'crack'))
     for (const a of escalated) {
