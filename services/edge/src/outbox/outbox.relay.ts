@@ -153,7 +153,9 @@ function chunksOf(rows: OutboxRow[], maxBytes: number): Chunk[] {
   let current: Chunk = { ids: [], records: [] }
   let bytes = 0
   for (const row of rows) {
-    const n = row.value.length + row.key.length + 64
+    // Record overhead in a v2 batch is under 64 bytes plus its header names and values.
+    let n = row.value.length + row.key.length + 64
+    for (const [k, v] of Object.entries(row.headers)) n += k.length + v.length + 8
     if (current.ids.length > 0 && bytes + n > maxBytes) {
       chunks.push(current)
       current = { ids: [], records: [] }
