@@ -17,6 +17,8 @@ export class TokenCounter {
   add(lineId: string, tokens: number, nowMs: number): void {
     const start = hourStart(nowMs)
     const w = this.windows.get(lineId)
+    // A late add for an hour already over changes nothing the cap still looks at.
+    if (w !== undefined && start < w.hourStartMs) return
     if (w === undefined || w.hourStartMs !== start) this.windows.set(lineId, { hourStartMs: start, tokens })
     else w.tokens += tokens
   }

@@ -8,6 +8,7 @@ import type { Logger } from '../../../lib/log/index.ts'
 import { escalationV1, type PolicyV2, resultV1 } from '../../../lib/messaging/index.ts'
 import { TokenCounter } from '../../../lib/policy/index.ts'
 import type { EdgeConfig } from './config.ts'
+import { EdgeError } from './errors.ts'
 import { CapacityGuard } from './housekeeping/capacity.guard.ts'
 import { Sweeper } from './housekeeping/sweeper.ts'
 import { DemoCamera } from './ingest/demo-camera.ts'
@@ -90,18 +91,19 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps): Promise<Run
     const link = new KafkaLink(
       { brokers: config.kafkaBrokers, nodeId: config.nodeId, registry },
       {
-        onPolicy: async (policy) => {
-          await policies.apply(policy)
-        },
-        onVerdict: async (verdict) => {
-          const changed = await storage.edgeInspections.settle(verdict.inspectionId, {
-            label: verdict.cloud.label,
-            probabilities: verdict.cloud.probabilities,
-            answer: verdict.answer?.probability ?? null,
-            at: new Date(verdict.decidedAt),
-          })
-          if (changed) metrics.settled.inc({ line: verdict.lineId })
-        },
+        // A failure here is the node's own disk or database, never the message: retriable, so the
+        // consumer retries with back-off instead of dead-lettering a good verdict or policy.
+        onPolicy: (policy) => retriable(() => policies.apply(policy)),
+        onVerdict: (verdict) =>
+          retriable(async () => {
+            const changed = await storage.edgeInspections.settle(verdict.inspectionId, {
+              label: verdict.cloud.label,
+              probabilities: verdict.cloud.probabilities,
+              answer: verdict.answer?.probability ?? null,
+              at: new Date(verdict.decidedAt),
+            })
+            if (changed) metrics.settled.inc({ line: verdict.lineId })
+          }),
       },
       log,
     )
@@ -234,6 +236,16 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps): Promise<Run
   } catch (err) {
     await close()
     throw err
+  }
+}
+
+async function retriable(work: () => Promise<unknown>): Promise<void> {
+  try {
+    await work()
+  } catch (err) {
+    throw new EdgeError('EDGE_STORAGE_UNAVAILABLE', `storing failed: ${(err as Error).message}`, {
+      cause: err,
+    })
   }
 }
 

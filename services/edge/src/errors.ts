@@ -34,6 +34,8 @@ export const edgeErrorStatus = {
   EDGE_CLOSING: 503,
   /** No inspection with that id on this node. */
   EDGE_INSPECTION_NOT_FOUND: 404,
+  /** The node's database failed a write or read that may succeed later. */
+  EDGE_STORAGE_UNAVAILABLE: 503,
 } as const
 
 export type EdgeErrorCode = keyof typeof edgeErrorStatus
@@ -46,6 +48,7 @@ const retriableCodes: ReadonlySet<EdgeErrorCode> = new Set([
   'EDGE_LINE_NO_POLICY',
   'EDGE_MODEL_UNAVAILABLE',
   'EDGE_CLOSING',
+  'EDGE_STORAGE_UNAVAILABLE',
 ])
 
 export class EdgeError extends TokenlineError<EdgeErrorCode> {

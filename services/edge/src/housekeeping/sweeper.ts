@@ -85,8 +85,15 @@ export class Sweeper {
       500,
     )
     for (const { id, imagePath } of old) {
-      if (imagePath) await rm(imagePath, { force: true })
-      await this.storage.edgeInspections.forgetImage(id)
+      try {
+        if (imagePath) await rm(imagePath, { force: true })
+        await this.storage.edgeInspections.forgetImage(id)
+      } catch (err) {
+        this.log.warn(
+          { err, inspectionId: id, imagePath },
+          'could not delete a kept image past its retention',
+        )
+      }
     }
     await this.storage.edgeOutbox.pruneSent(new Date(now.getTime() - (this.options.keepSentMs ?? 3_600_000)))
   }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
 import { extname, join } from 'node:path'
 import type { Logger } from '../../../../lib/log/index.ts'
@@ -68,10 +69,14 @@ export class FolderWatcher {
         if (!info || Date.now() - info.mtimeMs < SETTLE_MS) continue
         if (this.queue.full) return
         this.inFlight.add(path)
-        const task = this.take(line, dir, entry.name).finally(() => {
-          this.inFlight.delete(path)
-          this.tasks.delete(task)
-        })
+        const task = this.take(line, dir, entry.name)
+          .catch((err: unknown) =>
+            this.log.error({ err, file: entry.name, lineId: line }, 'watched file handling failed'),
+          )
+          .finally(() => {
+            this.inFlight.delete(path)
+            this.tasks.delete(task)
+          })
         this.tasks.add(task)
       }
     }
@@ -79,7 +84,10 @@ export class FolderWatcher {
 
   private async take(lineId: string, dir: string, name: string): Promise<void> {
     const path = join(dir, name)
+    const info = await stat(path).catch(() => undefined)
+    if (!info) return
     const contentType = extensionTypes[extname(name).toLowerCase()]
+    let answer: unknown
     try {
       if (!contentType)
         throw new EdgeError(
@@ -87,22 +95,52 @@ export class FolderWatcher {
           `expected a .png, .jpg, .jpeg or .webp file but received ${JSON.stringify(name)}`,
         )
       const bytes = await readFile(path)
-      const answer = await this.queue.run(() =>
-        this.inspector.inspect({ lineId, bytes, contentType, source: 'folder' }),
+      const inspectionId = fileInspectionId(lineId, name, info.size, info.mtimeMs)
+      answer = await this.queue.run(() =>
+        this.inspector.inspect({ lineId, bytes, contentType, source: 'folder', inspectionId }),
       )
+    } catch (err) {
+      // Anything that may pass (queue or outbox full, no policy yet, the database or a worker
+      // failing) leaves the file where it is for a later scan; only a refusal of the image itself
+      // moves it to failed/.
+      if (!(err instanceof EdgeError) || err.retriable) {
+        if (!(err instanceof EdgeError))
+          this.log.warn({ err, file: name, lineId }, 'watched file not inspected; will retry')
+        return
+      }
+      this.metrics.rejected.inc({ code: err.code })
+      try {
+        const target = await freeName(join(dir, 'failed'), name)
+        await writeFile(`${target}.reason.txt`, `${err.code}: ${err.message}\n`)
+        await rename(path, target)
+        this.log.warn({ file: name, lineId, code: err.code }, 'watched file failed; moved to failed/')
+      } catch (moveErr) {
+        this.log.error({ err: moveErr, file: name, lineId }, 'could not move a refused file to failed/')
+      }
+      return
+    }
+    try {
       const target = await freeName(join(dir, 'done'), name)
       await writeFile(`${target}.json`, JSON.stringify(answer, null, 1))
       await rename(path, target)
     } catch (err) {
-      if (err instanceof EdgeError && err.retriable) return
-      const code = err instanceof EdgeError ? err.code : ((err as { code?: string }).code ?? 'INTERNAL')
-      if (err instanceof EdgeError) this.metrics.rejected.inc({ code: err.code })
-      const target = await freeName(join(dir, 'failed'), name)
-      await writeFile(`${target}.reason.txt`, `${code}: ${(err as Error).message}\n`)
-      await rename(path, target)
-      this.log.warn({ file: name, lineId, code }, 'watched file failed; moved to failed/')
+      // Committed already: a later scan inspects it again under the same id, which adds nothing.
+      this.log.error(
+        { err, file: name, lineId },
+        'inspected, but could not move the file to done/; will retry',
+      )
     }
   }
+}
+
+/**
+ * The inspection id of a watched file: a UUID (version 4 layout) from sha256 of line, name, size
+ * and modification time, so a file inspected again after a crash commits nothing new.
+ */
+export function fileInspectionId(lineId: string, name: string, size: number, mtimeMs: number): string {
+  const h = createHash('sha256').update(`${lineId}\0${name}\0${size}\0${mtimeMs}`).digest('hex')
+  const variant = ((Number.parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`
 }
 
 /** `dir/name`, or `dir/<stem>-<n><ext>` when that exists (a camera reusing file names). */

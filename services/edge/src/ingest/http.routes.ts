@@ -63,8 +63,10 @@ async function postInspection(
 ): Promise<void> {
   await answer(deps, res, 201, async () => {
     const lineId = url.searchParams.get('line')
-    if (!lineId)
-      throw new EdgeError('EDGE_LINE_UNKNOWN', 'expected the line as ?line=<lineId> but received none')
+    if (!lineId) {
+      req.resume()
+      throw new EdgeError('EDGE_REQUEST_INVALID', 'expected the line as ?line=<lineId> but received none')
+    }
     const question = url.searchParams.get('question')
     if (!deps.policies.isServed(lineId)) {
       req.resume()

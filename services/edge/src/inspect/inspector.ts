@@ -31,6 +31,11 @@ export type InspectRequest = {
   /** Overrides the policy's question for this image; null/undefined = the policy's. */
   question?: string | null
   source: IngestSource
+  /**
+   * Fixed id for an image that may be submitted again (a watched file after a crash): the second
+   * commit of the same id changes nothing. Default: a new random UUID.
+   */
+  inspectionId?: string
 }
 
 /** One rung of the token ladder as the API reports it. */
@@ -111,7 +116,7 @@ export class Inspector {
     if (!policy)
       throw new EdgeError(
         'EDGE_LINE_NO_POLICY',
-        `line ${req.lineId} has no policy on edge node ${deps.nodeId} yet; publish one (gateway updatePolicy) and retry`,
+        `line ${req.lineId} has no policy on edge node ${deps.nodeId} yet: publish one on tokenline.policies.v2 (the gateway does at start) and retry`,
       )
     if (
       req.question !== undefined &&
@@ -132,7 +137,7 @@ export class Inspector {
         `line ${req.lineId} policy v${policy.version} names edge model ${policy.edge.model}, which this node does not have`,
       )
 
-    const inspectionId = randomUUID()
+    const inspectionId = req.inspectionId ?? randomUUID()
     const question = req.question ?? policy.question
     const rungs: RungAnswer[] = []
     const inferences: ImageInference[] = []
@@ -161,6 +166,42 @@ export class Inspector {
       if (decision.action !== 'climb') break
       budget = decision.nextBudget
     }
+    // Reserve the cloud tokens now, before any await, so concurrent cases see them against the cap.
+    if (decision.action === 'escalate')
+      deps.counter.add(policy.lineId, decision.cloudTokens, receivedAt.getTime())
+    try {
+      return await this.commit(
+        req,
+        policy,
+        model,
+        decision,
+        rungs,
+        inferences,
+        inspectionId,
+        question,
+        receivedAt,
+        started,
+      )
+    } catch (err) {
+      if (decision.action === 'escalate')
+        deps.counter.add(policy.lineId, -decision.cloudTokens, receivedAt.getTime())
+      throw err
+    }
+  }
+
+  private async commit(
+    req: InspectRequest,
+    policy: PolicyV2,
+    model: LoadedModel,
+    decision: Decision,
+    rungs: RungAnswer[],
+    inferences: ImageInference[],
+    inspectionId: string,
+    question: string | null,
+    receivedAt: Date,
+    started: number,
+  ): Promise<InspectionAnswer> {
+    const { deps } = this
     const last = inferences[inferences.length - 1]!
     const decidedAt = this.clock()
     const latencyMs = performance.now() - started
@@ -263,8 +304,6 @@ export class Inspector {
       if (imagePath) await rm(imagePath, { force: true })
       throw err
     }
-    if (decision.action === 'escalate')
-      deps.counter.add(policy.lineId, decision.cloudTokens, receivedAt.getTime())
     this.count(policy, decision, req)
     deps.onCommitted?.()
     return answerOf(
@@ -420,7 +459,7 @@ function encodeRow<T>(
   return { inspectionId, topic: contract.topic, key, value: encoded.value, headers: encoded.headers }
 }
 
-/** Label → probability, rounded to 6 decimals and renormalised so the contract's sum check holds. */
+/** Label → probability, clamped to [0, 1] and rounded to 6 decimals (the sum stays within the contract's 1e-3). */
 function probabilitiesOf(labels: readonly string[], p: Float32Array): Record<string, number> {
   const out: Record<string, number> = {}
   labels.forEach((label, i) => {

@@ -116,10 +116,23 @@ export class OutboxRelay {
           await this.storage.edgeOutbox.markSent(chunk.ids, this.clock())
           this.metrics.outboxPublished.inc({ topic }, chunk.ids.length)
         } catch (err) {
+          if (!isRetriable(err)) {
+            // Kafka will never take these as they are (e.g. MESSAGE_TOO_LARGE): park them for an
+            // hour, loudly, without slowing the rows behind them.
+            await this.storage.edgeOutbox.markFailed(
+              chunk.ids,
+              (err as Error).message,
+              new Date(now.getTime() + 3_600_000),
+            )
+            this.log.error(
+              { err: (err as Error).message, topic, records: chunk.ids.length },
+              'outbox records refused by Kafka; parked for an hour',
+            )
+            continue
+          }
           const at = retryAt()
           await this.storage.edgeOutbox.markFailed(chunk.ids, (err as Error).message, at)
-          const level = isRetriable(err) ? 'warn' : 'error'
-          this.log[level](
+          this.log.warn(
             { err: (err as Error).message, topic, records: chunk.ids.length, retryInMs: this.backoffMs },
             'outbox send not acknowledged; will retry',
           )

@@ -52,16 +52,25 @@ export class PolicyPublisher {
         for (const line of lines) {
           const row = await this.storage.policies.current(line.id)
           if (!row) continue
-          await this.messaging.producer.publish(
-            policyV2,
-            line.id,
-            policyMessage({ ...row, lineId: line.id, body: { ...row.body, plantId: line.plantId } }),
-          )
+          let message: ReturnType<typeof policyMessage>
+          try {
+            message = policyMessage({ ...row, lineId: line.id, body: { ...row.body, plantId: line.plantId } })
+          } catch (err) {
+            // A stored policy that no longer passes the contract is reported, not retried forever,
+            // and does not hold back the other lines.
+            this.log.error(
+              { lineId: line.id, version: row.version, err: (err as Error).message },
+              'stored policy fails the v2 contract; not published',
+            )
+            continue
+          }
+          await this.messaging.producer.publish(policyV2, line.id, message)
           count++
         }
         this.log.info({ policies: count }, 'current policies published')
         return
       } catch (err) {
+        if (this.closed) break
         this.log.warn(
           { err: (err as Error).message, retryInMs: this.retryMs },
           'could not publish policies yet; retrying',

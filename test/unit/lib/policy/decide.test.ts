@@ -235,4 +235,14 @@ describe('TokenCounter', () => {
     expect(c.used('b', t)).toBe(100)
     expect(c.used('a', Date.parse('2026-12-01T09:00:00Z'))).toBe(0)
   })
+
+  it('ignores a late add for an hour already over, and takes a release (negative add)', () => {
+    const c = new TokenCounter()
+    const eleven = Date.parse('2026-12-01T11:00:00Z')
+    c.add('a', 256, eleven)
+    c.add('a', 256, eleven - 100)
+    expect(c.used('a', eleven + 1)).toBe(256)
+    c.add('a', -256, eleven + 2)
+    expect(c.used('a', eleven + 3)).toBe(0)
+  })
 })
