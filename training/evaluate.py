@@ -10,7 +10,7 @@ from model import grid_positions
 
 
 @torch.no_grad()
-def predict(model, split, n: int, question_ids=None, batch: int = 128):
+def predict(model, split, n: int, question_ids=None, batch: int = 32):
     """Class logits [M,K], patch logits [M,N] and (fused models) answer logits [M] for a split."""
     model.eval()
     pos = grid_positions(n)

@@ -45,7 +45,11 @@ def main(argv=None):
     with open(os.path.join(args.model_dir, "manifest.json")) as f:
         manifest = json.load(f)
     ckpt = torch.load(args.checkpoint)
-    cfg = ckpt["config"]
+    cfg = dict(ckpt["config"])
+    # Test-time views are set at export (train.py --views), after the checkpoint was written.
+    views = manifest.get("training", {}).get("architecture", {}).get("views")
+    if views:
+        cfg["views"] = views
     model = TokenViT(**cfg)
     model.load_state_dict(ckpt["model"])
     model.eval()

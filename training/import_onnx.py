@@ -30,7 +30,10 @@ from model import TokenViT, grid_positions  # noqa: E402
 
 def linear_order(model: TokenViT):
     """Linear weights that ONNX turns into anonymous MatMuls, in the order forward() uses them."""
-    names = ["stem.mlp.0.weight", "stem.mlp.2.weight", "stem.skip.weight"]
+    if model.config.get("stem", "mlp") == "hier":
+        names = ["stem.l1.weight", "stem.l2.weight", "stem.out.weight", "stem.skip.weight"]
+    else:
+        names = ["stem.mlp.0.weight", "stem.mlp.2.weight", "stem.skip.weight"]
     for i in range(len(model.blocks)):
         if model.fused:
             names.append(f"film.{i}.weight")

@@ -40,6 +40,38 @@ class PatchStem(nn.Module):
         return self.mlp(tokens) + self.skip(tokens)
 
 
+class HierStem(nn.Module):
+    """Patchify-conv stem inside one patch: non-overlapping 4×4 blocks → linear (shared by every
+    block, i.e. a 4×4 stride-4 convolution) → GELU; 2×2 groups of those → linear (a 2×2 stride-2
+    convolution) → GELU; the 2×2-group features of the whole patch → linear to width; plus a
+    linear skip from the raw patch. Written as reshapes and MatMuls (no Conv node), so it costs
+    about what the MLP stem costs and still sees one patch at a time. The shared block weights
+    let a 4-px pit teach the same filter wherever in the patch it falls.
+    """
+
+    def __init__(self, patch: int, channels: int, width: int, c1: int = 32, c2: int = 64):
+        super().__init__()
+        if patch % 8 != 0:
+            raise ValueError(f"the hierarchical stem needs a patch side divisible by 8, received {patch}")
+        self.patch, self.channels = patch, channels
+        self.l1 = nn.Linear(16 * channels, c1)
+        self.l2 = nn.Linear(4 * c1, c2)
+        self.out = nn.Linear((patch // 8) ** 2 * c2, width)
+        self.skip = nn.Linear(patch * patch * channels, width)
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        b, n = tokens.shape[0], tokens.shape[1]
+        p, c = self.patch, self.channels
+        q = p // 8  # 8-px groups per side
+        # pixel (y, x) with y = (gy*2 + by)*4 + iy: gy 8-px group, by 4-px block in it, iy row in block
+        x = tokens.reshape(b, n, q, 2, 4, q, 2, 4, c)
+        x = x.permute(0, 1, 2, 5, 3, 6, 4, 7, 8)  # [b, n, gy, gx, by, bx, iy, ix, c]
+        x = x.reshape(b, n, q * q, 4, 16 * c)
+        x = F.gelu(self.l1(x))  # [b, n, q², 4, c1]
+        x = F.gelu(self.l2(x.reshape(b, n, q * q, -1)))  # [b, n, q², c2]
+        return self.out(x.reshape(b, n, -1)) + self.skip(tokens)
+
+
 class FourierPosition(nn.Module):
     """(row, col) centres in (0,1) -> sin/cos at octave frequencies -> linear to width."""
 
@@ -124,13 +156,18 @@ class TokenViT(nn.Module):
         mlp_ratio: int = 2,
         vocab_size: int = 0,
         max_question: int = 8,
+        stem: str = "mlp",
+        views: int = 1,
     ):
         super().__init__()
         self.config = dict(
             patch=patch, channels=channels, classes=classes, width=width, depth=depth,
             heads=heads, mlp_ratio=mlp_ratio, vocab_size=vocab_size, max_question=max_question,
         )
-        self.stem = PatchStem(patch, channels, width)
+        if stem != "mlp":
+            self.config["stem"] = stem
+        self.set_views(views)
+        self.stem = HierStem(patch, channels, width) if stem == "hier" else PatchStem(patch, channels, width)
         self.pos = FourierPosition(width)
         self.fused = vocab_size > 0
         if self.fused:
@@ -158,10 +195,62 @@ class TokenViT(nn.Module):
             nn.init.zeros_(self.q_class.bias)
             self.answer_scale = nn.Parameter(torch.zeros(1))
 
+    def set_views(self, views: int):
+        """Test-time views: 1 (off), 2 (+ left-right flip), 4 (+ up-down flips) or 8 (+ transposes).
+        A view of the whole image is a fixed permutation of the pixels inside every patch plus a
+        mirrored / swapped patch centre, so it needs no knowledge of the grid size and the token
+        order (hence patch_logits) stays the input's. In eval mode every output is the mean over
+        the views; training (which draws the same dihedral views as augmentation) never uses them."""
+        if views not in (1, 2, 4, 8):
+            raise ValueError(f"views must be 1, 2, 4 or 8, received {views}")
+        self.views = views
+        if views > 1:
+            self.config["views"] = views
+        else:
+            self.config.pop("views", None)
+        p, c = self.config["patch"], self.config["channels"]
+        base = torch.arange(p * p * c).reshape(p, p, c)
+        index = []
+        self.view_ops = []
+        for v in range(views):
+            s = base
+            ops = (bool(v & 1), bool(v & 2), bool(v & 4))  # left-right, up-down, transpose (in order)
+            if ops[0]:
+                s = s.flip(1)
+            if ops[1]:
+                s = s.flip(0)
+            if ops[2]:
+                s = s.permute(1, 0, 2)
+            index.append(s.reshape(-1))
+            self.view_ops.append(ops)
+        self.register_buffer("view_index", torch.stack(index), persistent=False)
+
+    def _view_positions(self, positions: torch.Tensor, ops) -> torch.Tensor:
+        r, c = positions[:, 0:1], positions[:, 1:2]
+        if ops[0]:
+            c = 1.0 - c
+        if ops[1]:
+            r = 1.0 - r
+        if ops[2]:
+            r, c = c, r
+        return torch.cat([r, c], dim=1)
+
     def forward(self, tokens: torch.Tensor, positions: torch.Tensor, question: torch.Tensor = None,
                 with_question_patches: bool = False):
+        if self.views == 1 or self.training:
+            return self._forward(tokens, self.pos(positions).unsqueeze(0), question, with_question_patches)
+        b, v = tokens.shape[0], self.views
+        toks = torch.cat([tokens.index_select(2, self.view_index[i]) for i in range(v)], dim=0)
+        pe = torch.stack([self.pos(self._view_positions(positions, ops)) for ops in self.view_ops])  # [V,N,D]
+        pe = pe.unsqueeze(1).expand(v, b, pe.shape[1], pe.shape[2]).reshape(v * b, pe.shape[1], pe.shape[2])
+        q = torch.cat([question] * v, dim=0) if question is not None else None
+        outs = self._forward(toks, pe, q, with_question_patches)
+        return tuple(o.reshape(v, b, *o.shape[1:]).mean(dim=0) for o in outs)
+
+    def _forward(self, tokens: torch.Tensor, pos_emb: torch.Tensor, question: torch.Tensor = None,
+                 with_question_patches: bool = False):
         n = tokens.shape[1]
-        x = self.stem(tokens) + self.pos(positions).unsqueeze(0)
+        x = self.stem(tokens) + pos_emb
         key_bias = None
         qh = None
         if self.fused:

@@ -77,6 +77,9 @@ def parse_args(argv=None):
     p.add_argument("--depth", type=int, default=4)
     p.add_argument("--heads", type=int, default=4)
     p.add_argument("--mlp-ratio", type=int, default=2)
+    p.add_argument("--stem", choices=["mlp", "hier"], default="mlp",
+                   help="patch stem: mlp (per-patch MLP) or hier (4×4 then 2×2 non-overlapping blocks "
+                        "with shared weights inside each patch, model.HierStem)")
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--weight-decay", type=float, default=0.05)
@@ -88,10 +91,18 @@ def parse_args(argv=None):
     p.add_argument("--eval-every", type=float, default=6.0, help="minutes between validation runs")
     p.add_argument("--eval-samples", type=int, default=600, help="validation images per budget during training")
     p.add_argument("--fusion-samples", type=int, default=1000, help="test images for the fusion comparison")
+    p.add_argument("--calib-samples", type=int, default=0,
+                   help="validation images for the temperature fit and validation metrics (0 = all)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--export-only", action="store_true", help="skip training, export the last checkpoint")
+    p.add_argument("--views", type=int, default=1, choices=[1, 2, 4, 8],
+                   help="test-time views built into the exported model (flips/transposes, outputs "
+                        "averaged; model.TokenViT.set_views); temperatures are fitted with them")
     p.add_argument("--init", help="start from the weights of this checkpoint (fine-tuning)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run in --work from its checkpoint.pt: weights, optimizer, data "
+                        "order and the position in the wall-clock schedule (same --minutes and options)")
     p.add_argument("--train-only", default="",
                    help="comma-separated parameter name prefixes to train, the rest frozen (e.g. the "
                         "cloud's answer path: q_class,answer_scale,answer_head,q_patch); default all")
@@ -190,6 +201,7 @@ def main(argv=None):
     model = TokenViT(
         train.patch, train.channels, len(labels), width=args.width, depth=args.depth, heads=args.heads,
         mlp_ratio=args.mlp_ratio, vocab_size=len(vocab) if fused else 0, max_question=max_len,
+        stem=args.stem,
     )
     ckpt_path = os.path.join(args.work, "checkpoint.pt")
     seconds = 0.0
@@ -209,13 +221,27 @@ def main(argv=None):
                 raise SystemExit(f"--init {args.init}: parameters this model does not have: {unexpected}")
             log(args.work, f"initialised from {args.init} (step {init['steps']}, {init['seconds']:.0f} s)"
                 + (f", new parameters {missing}" if missing else ""))
-        seconds, steps = train_loop(args, model, train, val, budgets, weights, vocab, max_len, ckpt_path)
+        resume = None
+        if args.resume:
+            resume = torch.load(ckpt_path)
+            if "optimizer" not in resume:
+                raise SystemExit(f"--resume: {ckpt_path} has no optimizer state (written before --resume "
+                                 "existed); use --init to start a new schedule from its weights")
+            model.load_state_dict(resume["model"])
+            log(args.work, f"resuming {ckpt_path} at step {resume['steps']}, {resume['seconds']:.0f} s "
+                f"of {args.minutes * 60:.0f} s")
+        seconds, steps = train_loop(args, model, train, val, budgets, weights, vocab, max_len, ckpt_path,
+                                    resume)
 
+    if args.views > 1:
+        model.set_views(args.views)
+        log(args.work, f"{args.views} test-time views from here on (calibration, test, export)")
     temps, val_metrics = {}, {}
+    calib = _Subset(val, args.calib_samples) if args.calib_samples else val
     for n in budgets:
-        logits, _, _ = predict(model, val, n)
-        temps[str(n)] = round(fit_temperature(logits, val.y), 4)
-        val_metrics[str(n)] = class_metrics(logits, val.y, labels, temps[str(n)])
+        logits, _, _ = predict(model, calib, n)
+        temps[str(n)] = round(fit_temperature(logits, calib.y), 4)
+        val_metrics[str(n)] = class_metrics(logits, calib.y, labels, temps[str(n)])
         log(args.work, f"val N={n}: acc {val_metrics[str(n)]['accuracy']:.3f} T={temps[str(n)]}")
 
     test_metrics, fusion = {}, {}
@@ -274,7 +300,7 @@ def main(argv=None):
     log(args.work, f"wrote {onnx_path} and manifest.json")
 
 
-def train_loop(args, model, train, val, budgets, weights, vocab, max_len, ckpt_path):
+def train_loop(args, model, train, val, budgets, weights, vocab, max_len, ckpt_path, resume=None):
     params = list(model.parameters())
     if args.train_only:
         prefixes = tuple(p.strip() for p in args.train_only.split(",") if p.strip())
@@ -296,6 +322,12 @@ def train_loop(args, model, train, val, budgets, weights, vocab, max_len, ckpt_p
     last_eval = t0
     steps = 0
     seen = {n: 0 for n in budgets}
+    if resume is not None:
+        opt.load_state_dict(resume["optimizer"])
+        gen.set_state(resume["generator"])
+        t0 -= resume["seconds"]
+        steps = resume["steps"]
+        seen = {int(k): v for k, v in resume["seen"].items()}
     running = {"loss": 0.0, "cls": 0.0, "patch": 0.0, "ans": 0.0, "acc": 0.0, "k": 0}
     log(args.work, f"{args.name}: {count_parameters(model)} parameters, {train.count} train images, "
         f"budgets {budgets} weights {weights}, {args.minutes} min")
@@ -375,12 +407,12 @@ def train_loop(args, model, train, val, budgets, weights, vocab, max_len, ckpt_p
             running = {key: 0.0 for key in running}
             running["k"] = 0
         if time.time() - last_eval >= args.eval_every * 60:
-            save_checkpoint(ckpt_path, model, time.time() - t0, steps)
+            save_checkpoint(ckpt_path, model, time.time() - t0, steps, opt, gen, seen)
             acc = quick_eval(model, val, budgets, args.eval_samples)
             log(args.work, f"eval step {steps}: val-acc {json.dumps(acc)}")
             last_eval = time.time()
     seconds = time.time() - t0
-    save_checkpoint(ckpt_path, model, seconds, steps)
+    save_checkpoint(ckpt_path, model, seconds, steps, opt, gen, seen)
     log(args.work, f"trained {steps} steps in {seconds:.0f} s, images per budget {seen}")
     return seconds, steps
 
@@ -390,9 +422,13 @@ def _init_summary(path):
     return {"checkpoint": path, "steps": ckpt["steps"], "seconds": round(ckpt["seconds"], 1)}
 
 
-def save_checkpoint(path, model, seconds, steps):
+def save_checkpoint(path, model, seconds, steps, opt=None, gen=None, seen=None):
     tmp = path + ".tmp"
-    torch.save({"model": model.state_dict(), "config": model.config, "seconds": seconds, "steps": steps}, tmp)
+    state = {"model": model.state_dict(), "config": model.config, "seconds": seconds, "steps": steps}
+    if opt is not None:
+        # What --resume needs to continue the same schedule.
+        state.update(optimizer=opt.state_dict(), generator=gen.get_state(), seen=seen)
+    torch.save(state, tmp)
     os.replace(tmp, path)
 
 
