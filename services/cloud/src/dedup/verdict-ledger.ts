@@ -75,7 +75,11 @@ export class VerdictLedger {
     await consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
+        // The seek to the window runs after the join while kafkajs may already fetch from the
+        // start: a record older than the window is skipped here too, whichever came first.
+        const oldest = Date.now() - options.windowMs
         for (const message of batch.messages) {
+          if (Number(message.timestamp) < oldest) continue
           const id = inspectionIdOf(message.value)
           if (id !== undefined) ledger.record(id)
         }
