@@ -4,6 +4,7 @@ import {
   commonEnvShape,
   type Env,
   kafkaBrokersVar,
+  nonNegativeIntVar,
   parseEnv,
   portVar,
   positiveIntVar,
@@ -13,13 +14,6 @@ import {
   executionProvidersVar,
   inferencePoolEnvShape,
 } from '../../../lib/inference/index.ts'
-
-const nonNegativeInt = (defaultValue: number, what: string) =>
-  z.coerce
-    .number({ error: `expected ${what}` })
-    .int({ error: `expected ${what}` })
-    .min(0, { error: `expected ${what}` })
-    .default(defaultValue)
 
 const cloudEnv = z.object({
   ...commonEnvShape,
@@ -42,7 +36,7 @@ const cloudEnv = z.object({
     .regex(/^[\w.-]{1,100}$/, { error: 'expected 1–100 letters, digits, . _ -' })
     .optional(),
   CLOUD_MAX_BATCH: positiveIntVar(16, 'a positive batch size in images'),
-  CLOUD_MAX_DELAY_MS: nonNegativeInt(5, 'a whole number of milliseconds >= 0'),
+  CLOUD_MAX_DELAY_MS: nonNegativeIntVar(5, 'a whole number of milliseconds >= 0'),
   CLOUD_PARTITIONS_CONCURRENTLY: positiveIntVar(6, 'a positive number of partitions'),
   CLOUD_FETCH_MAX_WAIT_MS: positiveIntVar(100, 'a positive number of milliseconds'),
   CLOUD_SESSION_TIMEOUT_MS: positiveIntVar(10_000, 'a positive number of milliseconds').pipe(
@@ -55,7 +49,7 @@ const cloudEnv = z.object({
   CLOUD_DEDUP_MAX_ENTRIES: positiveIntVar(1_000_000, 'a positive number of inspection ids'),
   CLOUD_DEDUP_WINDOW_MS: positiveIntVar(86_400_000, 'a positive number of milliseconds'),
   CLOUD_LEDGER_SYNC_TIMEOUT_MS: positiveIntVar(10_000, 'a positive number of milliseconds'),
-  CLOUD_DRILL_COMMIT_DELAY_MS: nonNegativeInt(0, 'a whole number of milliseconds >= 0'),
+  CLOUD_DRILL_COMMIT_DELAY_MS: nonNegativeIntVar(0, 'a whole number of milliseconds >= 0'),
   INFERENCE_WORKERS: inferencePoolEnvShape.INFERENCE_WORKERS,
   INFERENCE_INTRA_OP_THREADS: inferencePoolEnvShape.INFERENCE_INTRA_OP_THREADS,
   INFERENCE_MAX_QUEUED_IMAGES: inferencePoolEnvShape.INFERENCE_MAX_QUEUED_IMAGES,
