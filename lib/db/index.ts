@@ -28,10 +28,14 @@ export {
   scalingReportId,
 } from './repositories/scaling-reports.repository.ts'
 export {
+  type ApiKeyRole,
+  apiKeyRoleValues,
   type CostTier,
   costTierValues,
   type DecidedBy,
+  type Disposition,
   decidedByValues,
+  dispositionValues,
   type EdgeInspectionStatus,
   edgeInspectionStatusValues,
   type ModelRole,

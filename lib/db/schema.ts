@@ -29,6 +29,12 @@ export type DecidedBy = (typeof decidedByValues)[number]
 export const modelRoleValues = ['edge', 'cloud'] as const
 export type ModelRole = (typeof modelRoleValues)[number]
 
+export const dispositionValues = ['accepted', 'escalated', 'held'] as const
+export type Disposition = (typeof dispositionValues)[number]
+
+export const apiKeyRoleValues = ['viewer', 'operator', 'admin'] as const
+export type ApiKeyRole = (typeof apiKeyRoleValues)[number]
+
 export const costTierValues = ['edge', 'cloud'] as const
 export type CostTier = (typeof costTierValues)[number]
 
@@ -62,6 +68,8 @@ export const lines = pgTable(
       .notNull()
       .references(() => plants.id),
     name: text('name').notNull(),
+    /** Base URL of the edge node serving the line (the gateway forwards submitted images there). */
+    edgeUrl: text('edge_url'),
     createdAt: createdAt(),
   },
   (t) => [index('lines_plant_idx').on(t.plantId)],
@@ -138,6 +146,15 @@ export const inspections = pgTable(
     verdict: text('verdict'),
     decidedBy: text('decided_by', { enum: decidedByValues }),
     escalated: boolean('escalated').notNull().default(false),
+    /** accepted | escalated | held, as the edge disposed of the case (results v1). */
+    disposition: text('disposition', { enum: dispositionValues }),
+    /** Why the edge asked for the cloud (confidence, margin, entropy, always-escalate, audit). */
+    escalationReason: text('escalation_reason'),
+    /** Budgets the edge tried, in order. */
+    ladder: jsonb('ladder').$type<number[]>(),
+    edgeConfidence: doublePrecision('edge_confidence'),
+    /** The cloud answered after the policy's deadline. */
+    cloudLate: boolean('cloud_late'),
     /** Ingest to final verdict (ms). */
     latencyMs: doublePrecision('latency_ms'),
     updatedAt: timestamp('updated_at', { withTimezone: true })
@@ -214,8 +231,42 @@ export const scalingPoints = pgTable(
     tokensPerImage: integer('tokens_per_image').notNull(),
     perClass: jsonb('per_class').$type<PointClassMetrics>().notNull(),
     answerAccuracy: doublePrecision('answer_accuracy'),
+    visionAnswerAccuracy: doublePrecision('vision_answer_accuracy'),
+    visionPosteriorAnswerAccuracy: doublePrecision('vision_posterior_answer_accuracy'),
   },
   (t) => [primaryKey({ columns: [t.reportId, t.budget] })],
+)
+
+/** A small image of what the cloud saw for an escalated inspection (from the escalation record). */
+export const inspectionImages = pgTable('inspection_images', {
+  inspectionId: uuid('inspection_id').primaryKey(),
+  /** e.g. image/png */
+  mime: text('mime').notNull(),
+  bytes: bytea('bytes').notNull(),
+  createdAt: createdAt(),
+})
+
+/**
+ * API keys of the gateway. Only the sha256 of the secret is stored; `prefix` (first characters of
+ * the secret) tells keys apart in lists. `plantIds` empty with `allPlants` false sees nothing.
+ */
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: uuid('id').primaryKey(),
+    name: text('name').notNull(),
+    role: text('role', { enum: apiKeyRoleValues }).notNull(),
+    allPlants: boolean('all_plants').notNull().default(false),
+    plantIds: jsonb('plant_ids').$type<string[]>().notNull(),
+    prefix: text('prefix').notNull(),
+    /** hex sha256 of the whole secret. */
+    secretHash: text('secret_hash').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: createdAt(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('api_keys_secret_hash_idx').on(t.secretHash)],
 )
 
 /** Tokens spent and what they cost, one row per inspection and tier (idempotent on that pair). */

@@ -11,6 +11,12 @@ export const gatewayErrorCodes = [
   'GATEWAY_ARGUMENT_INVALID',
   /** A scaling report or model manifest file that is not valid JSON or fails its schema. */
   'GATEWAY_IMPORT_INVALID',
+  /** No API key, or one that is unknown or revoked. */
+  'GATEWAY_UNAUTHENTICATED',
+  /** The key's role is too low for the action. */
+  'GATEWAY_FORBIDDEN',
+  /** No such entity, or one of a plant the key may not see (the same answer, on purpose). */
+  'GATEWAY_NOT_FOUND',
 ] as const
 export type GatewayErrorCode = (typeof gatewayErrorCodes)[number]
 

@@ -2,7 +2,9 @@ import type { Registry } from 'prom-client'
 import { openStorage, type Storage, storageTarget } from '../../../lib/db/index.ts'
 import { newRegistry, ServiceHttp } from '../../../lib/http/index.ts'
 import type { Logger } from '../../../lib/log/index.ts'
+import type { Principal } from './auth/principal.ts'
 import type { GatewayConfig } from './config.ts'
+import { GatewayEvents } from './events/gateway-events.ts'
 import { createApollo } from './graphql/apollo.ts'
 import { createContext } from './graphql/context.ts'
 import { graphqlRoute } from './graphql/http-handler.ts'
@@ -57,6 +59,16 @@ export async function startGateway(
     if (config.demo) await seedDemo(storage, log)
     const publisher = config.kafkaBrokers ? new PolicyPublisher(config.kafkaBrokers, storage, log) : undefined
     publisher?.start()
+    const events = new GatewayEvents()
+    // TRANSITIONAL (foundation commit of the write side): every request acts as an all-plants
+    // admin until API-key verification is wired into the HTTP route. Not to be released like this.
+    const unauthenticated: Principal = {
+      keyId: 'none',
+      name: 'unauthenticated',
+      role: 'admin',
+      allPlants: true,
+      plantIds: new Set(),
+    }
     const registry = deps.registry ?? newRegistry('tokenline_gateway')
     const apollo = createApollo(log, registry)
     await apollo.start()
@@ -72,7 +84,7 @@ export async function startGateway(
       routes: [
         graphqlRoute(apollo, {
           maxRequestBytes: config.maxRequestBytes,
-          context: () => createContext(storage, config.maxPageSize),
+          context: () => createContext(storage, config.maxPageSize, unauthenticated, events),
         }),
       ],
     })

@@ -1,9 +1,14 @@
 import type { LineRow, PlantRow, ReviewRow, Storage } from '../../../../lib/db/index.ts'
+import type { Principal } from '../auth/principal.ts'
+import type { GatewayEvents } from '../events/gateway-events.ts'
 import { BatchLoader } from './internal/batch-loader.ts'
 
-/** What every resolver sees; built fresh for each request. */
+/** What every resolver sees; built fresh for each request (and each subscription). */
 export type GatewayContext = {
   storage: Storage
+  /** The verified API key of the request; resolvers scope every read and write to its plants. */
+  principal: Principal
+  events: GatewayEvents
   /** Largest `first` a paginated field accepts. */
   maxPageSize: number
   lines: BatchLoader<string, LineRow | undefined>
@@ -11,9 +16,16 @@ export type GatewayContext = {
   reviews: BatchLoader<string, ReviewRow[]>
 }
 
-export function createContext(storage: Storage, maxPageSize: number): GatewayContext {
+export function createContext(
+  storage: Storage,
+  maxPageSize: number,
+  principal: Principal,
+  events: GatewayEvents,
+): GatewayContext {
   return {
     storage,
+    principal,
+    events,
     maxPageSize,
     lines: new BatchLoader(
       async (ids) => new Map((await storage.lines.getMany(ids)).map((l) => [l.id, l])),

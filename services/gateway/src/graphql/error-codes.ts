@@ -21,6 +21,9 @@ export const extensionCodes: Record<DbErrorCode | GatewayErrorCode, string> = {
   GATEWAY_PAGE_TOO_LARGE: 'PAGE_TOO_LARGE',
   GATEWAY_ARGUMENT_INVALID: 'BAD_USER_INPUT',
   GATEWAY_IMPORT_INVALID: 'BAD_USER_INPUT',
+  GATEWAY_UNAUTHENTICATED: 'UNAUTHENTICATED',
+  GATEWAY_FORBIDDEN: 'FORBIDDEN',
+  GATEWAY_NOT_FOUND: 'NOT_FOUND',
 }
 
 /** Node/pg failures meaning "the database went away": worth a retry by the client. */

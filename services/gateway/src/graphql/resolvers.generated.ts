@@ -18,6 +18,31 @@ export type Scalars = {
   DateTime: { input: Date; output: Date | string; }
 };
 
+export type Agreement = {
+  __typename?: 'Agreement';
+  agree: Scalars['Int']['output'];
+  /** agree / total; null when total is 0. */
+  rate?: Maybe<Scalars['Float']['output']>;
+  total: Scalars['Int']['output'];
+};
+
+export type ApiKey = {
+  __typename?: 'ApiKey';
+  /** True for a key that sees every plant, present and future. */
+  allPlants: Scalars['Boolean']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  createdBy: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  lastUsedAt?: Maybe<Scalars['DateTime']['output']>;
+  name: Scalars['String']['output'];
+  /** The plants the key may see; empty when allPlants. */
+  plantIds: Array<Scalars['ID']['output']>;
+  /** First characters of the secret, to tell keys apart. */
+  prefix: Scalars['String']['output'];
+  revokedAt?: Maybe<Scalars['DateTime']['output']>;
+  role: Role;
+};
+
 export type BudgetMetrics = {
   __typename?: 'BudgetMetrics';
   accuracy: Scalars['Float']['output'];
@@ -53,10 +78,36 @@ export type ClassProbability = {
   probability: Scalars['Float']['output'];
 };
 
+export type ClassThresholds = {
+  __typename?: 'ClassThresholds';
+  label: Scalars['String']['output'];
+  maxEntropy?: Maybe<Scalars['Float']['output']>;
+  minConfidence?: Maybe<Scalars['Float']['output']>;
+  minMargin?: Maybe<Scalars['Float']['output']>;
+};
+
+export type ClassThresholdsInput = {
+  label: Scalars['String']['input'];
+  maxEntropy?: InputMaybe<Scalars['Float']['input']>;
+  minConfidence?: InputMaybe<Scalars['Float']['input']>;
+  minMargin?: InputMaybe<Scalars['Float']['input']>;
+};
+
 export type ClassValue = {
   __typename?: 'ClassValue';
   label: Scalars['String']['output'];
   value: Scalars['Float']['output'];
+};
+
+export type CloudPolicy = {
+  __typename?: 'CloudPolicy';
+  budget: Scalars['Int']['output'];
+  model: Scalars['String']['output'];
+};
+
+export type CloudPolicyInput = {
+  budget: Scalars['Int']['input'];
+  model: Scalars['String']['input'];
 };
 
 export type CloudResult = {
@@ -78,21 +129,139 @@ export type CostBreakdown = {
   total: Scalars['Float']['output'];
 };
 
+export type CreateApiKeyInput = {
+  allPlants?: InputMaybe<Scalars['Boolean']['input']>;
+  name: Scalars['String']['input'];
+  /** Plants the key may see; omit (or pass allPlants) only as an admin of all plants. */
+  plantIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  role: Role;
+};
+
+export type CreateLineInput = {
+  /** Base URL of the edge node that serves the line, e.g. http://10.0.0.5:7070; default GATEWAY_EDGE_URL. */
+  edgeUrl?: InputMaybe<Scalars['String']['input']>;
+  id: Scalars['ID']['input'];
+  name: Scalars['String']['input'];
+  plantId: Scalars['ID']['input'];
+};
+
+export type CreatePlantInput = {
+  /** Lowercase letters, digits, '-' and '_', 1–64 characters. */
+  id: Scalars['ID']['input'];
+  name: Scalars['String']['input'];
+};
+
+export type CreatedApiKey = {
+  __typename?: 'CreatedApiKey';
+  key: ApiKey;
+  /** The whole secret, shown once: only its hash is stored. */
+  secret: Scalars['String']['output'];
+};
+
 export type DecidedBy =
   | 'CLOUD'
   | 'EDGE'
   | 'HUMAN';
 
+export type DecidedByCount = {
+  __typename?: 'DecidedByCount';
+  count: Scalars['Int']['output'];
+  decidedBy: DecidedBy;
+};
+
+export type Disposition =
+  | 'ACCEPTED'
+  | 'ESCALATED'
+  | 'HELD';
+
+export type EdgePolicy = {
+  __typename?: 'EdgePolicy';
+  budget: Scalars['Int']['output'];
+  /** Higher budgets to retry on site before escalating, ascending. */
+  ladder: Array<Scalars['Int']['output']>;
+  model: Scalars['String']['output'];
+};
+
+export type EdgePolicyInput = {
+  budget: Scalars['Int']['input'];
+  ladder: Array<Scalars['Int']['input']>;
+  model: Scalars['String']['input'];
+};
+
+export type Egress = {
+  __typename?: 'Egress';
+  mode: EgressMode;
+  regionMarginPatches: Scalars['Int']['output'];
+};
+
+export type EgressInput = {
+  mode: EgressMode;
+  regionMarginPatches?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type EgressMode =
+  | 'NONE'
+  | 'REGION'
+  | 'WHOLE';
+
+export type EscalationPolicy = {
+  __typename?: 'EscalationPolicy';
+  alwaysEscalate: Array<Scalars['String']['output']>;
+  auditRate: Scalars['Float']['output'];
+  perClass: Array<ClassThresholds>;
+  thresholds: Thresholds;
+};
+
+export type EscalationPolicyInput = {
+  alwaysEscalate?: InputMaybe<Array<Scalars['String']['input']>>;
+  auditRate: Scalars['Float']['input'];
+  perClass?: InputMaybe<Array<ClassThresholdsInput>>;
+  thresholds: ThresholdsInput;
+};
+
+/** A proportion with its 95 % Wilson interval. */
+export type Estimate = {
+  __typename?: 'Estimate';
+  high: Scalars['Float']['output'];
+  low: Scalars['Float']['output'];
+  samples: Scalars['Int']['output'];
+  value: Scalars['Float']['output'];
+};
+
+export type Fallback =
+  | 'EDGE_VERDICT'
+  | 'HOLD';
+
+export type HourBucket = {
+  __typename?: 'HourBucket';
+  cloudTokens: Scalars['Int']['output'];
+  cost: Scalars['Float']['output'];
+  edgeTokens: Scalars['Int']['output'];
+  escalated: Scalars['Int']['output'];
+  hour: Scalars['DateTime']['output'];
+  inspections: Scalars['Int']['output'];
+};
+
 export type Inspection = {
   __typename?: 'Inspection';
   cloud?: Maybe<CloudResult>;
+  /** True when the cloud answered after the policy's deadline. */
+  cloudLate?: Maybe<Scalars['Boolean']['output']>;
   cost: CostBreakdown;
   /** When the final verdict was settled; null while pending or held. */
   decidedAt?: Maybe<Scalars['DateTime']['output']>;
   decidedBy?: Maybe<DecidedBy>;
+  /** How the edge disposed of the case; null for a record written before it was known. */
+  disposition?: Maybe<Disposition>;
   edge?: Maybe<ModelResult>;
+  /** The edge's confidence in its own label. */
+  edgeConfidence?: Maybe<Scalars['Float']['output']>;
   escalated: Scalars['Boolean']['output'];
+  /** Why the edge asked for the cloud: confidence, margin, entropy, always-escalate or audit. */
+  escalationReason?: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
+  /** Budgets the edge tried, in order (the token ladder). */
+  ladder?: Maybe<Array<Scalars['Int']['output']>>;
   /** Ingest to final verdict (ms). */
   latencyMs?: Maybe<Scalars['Float']['output']>;
   line: Line;
@@ -103,6 +272,8 @@ export type Inspection = {
   receivedAt: Scalars['DateTime']['output'];
   /** Human reviews, oldest first. */
   reviews: Array<Review>;
+  /** A small PNG of what the cloud saw (escalated cases only), as a data: URL. */
+  thumbnail?: Maybe<Scalars['String']['output']>;
   tokens: TokenUsage;
   /** Final verdict label; null while pending or held. */
   verdict?: Maybe<Scalars['String']['output']>;
@@ -137,9 +308,51 @@ export type InspectionFilter = {
 
 export type Line = {
   __typename?: 'Line';
+  /** Base URL of the line's edge node (submitInspection goes there). */
+  edgeUrl?: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
   name: Scalars['String']['output'];
   plant: Plant;
+  /** The current policy; null when the line has none. */
+  policy?: Maybe<Policy>;
+};
+
+/** One line over a window of receivedAt. */
+export type LineStats = {
+  __typename?: 'LineStats';
+  audited: Scalars['Int']['output'];
+  /** The same on audited cases only (confident edge decisions sent anyway): an unbiased sample. */
+  auditedAgreement: Agreement;
+  byDecidedBy: Array<DecidedByCount>;
+  /** Final verdicts by label; cases without one count under pending and held. */
+  byVerdict: Array<VerdictCount>;
+  /** Escalation to cloud verdict (ms). */
+  cloudLatency: Percentiles;
+  /** The line's current cap (cloud tokens per hour), null = none. */
+  cloudTokenCapPerHour?: Maybe<Scalars['Int']['output']>;
+  /** Edge decision latency (ms). */
+  edgeLatency: Percentiles;
+  escalated: Scalars['Int']['output'];
+  /** Edge label = cloud label on escalated cases that have a cloud verdict. */
+  escalatedAgreement: Agreement;
+  escalationRate?: Maybe<Scalars['Float']['output']>;
+  /** Edge accuracy estimated from audited cases (cloud as reference) and reviews (a person as reference). */
+  estimatedEdgeAccuracy?: Maybe<Estimate>;
+  from: Scalars['DateTime']['output'];
+  /** Waiting for a person. */
+  held: Scalars['Int']['output'];
+  /** One bucket per clock hour in the window that has inspections, oldest first. */
+  hourly: Array<HourBucket>;
+  inspections: Scalars['Int']['output'];
+  /** Ingest to final verdict (ms), cases with a final verdict. */
+  latency: Percentiles;
+  lineId: Scalars['ID']['output'];
+  /** Escalated, waiting for the cloud. */
+  pending: Scalars['Int']['output'];
+  /** Final accuracy on reviewed cases (the verdict before the review against the person's label). */
+  reviewedAccuracy?: Maybe<Estimate>;
+  to: Scalars['DateTime']['output'];
+  tokens: TokenTotals;
 };
 
 export type Model = {
@@ -179,6 +392,73 @@ export type ModelRole =
   | 'CLOUD'
   | 'EDGE';
 
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Admin. The secret is in the answer only: store it now. */
+  createApiKey: CreatedApiKey;
+  /** Admin of the plant. */
+  createLine: Line;
+  /** Admin of all plants only. */
+  createPlant: Plant;
+  /** Operator or admin. A person's label for an inspection; it becomes the final verdict (decidedBy HUMAN). */
+  recordReview: Review;
+  /** Admin. A revoked key is refused from its next request on. */
+  revokeApiKey: ApiKey;
+  /** Admin. A new version whose content is a copy of `toVersion`, published to the edges. */
+  rollbackPolicy: Policy;
+  /**
+   * Operator or admin. Forwards a small image (base64, at most GATEWAY_MAX_SUBMIT_BYTES decoded) to
+   * the line's edge node, which decides it like any other; the result arrives as usual.
+   */
+  submitInspection: SubmittedInspection;
+  /** Admin. A new policy version with author (the key's name), time and reason, published to the edges. */
+  updatePolicy: Policy;
+};
+
+
+export type MutationCreateApiKeyArgs = {
+  input: CreateApiKeyInput;
+};
+
+
+export type MutationCreateLineArgs = {
+  input: CreateLineInput;
+};
+
+
+export type MutationCreatePlantArgs = {
+  input: CreatePlantInput;
+};
+
+
+export type MutationRecordReviewArgs = {
+  input: RecordReviewInput;
+};
+
+
+export type MutationRevokeApiKeyArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationRollbackPolicyArgs = {
+  lineId: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
+  toVersion: Scalars['Int']['input'];
+};
+
+
+export type MutationSubmitInspectionArgs = {
+  input: SubmitInspectionInput;
+};
+
+
+export type MutationUpdatePolicyArgs = {
+  lineId: Scalars['ID']['input'];
+  policy: PolicyInput;
+  reason: Scalars['String']['input'];
+};
+
 export type PageInfo = {
   __typename?: 'PageInfo';
   endCursor?: Maybe<Scalars['String']['output']>;
@@ -188,11 +468,73 @@ export type PageInfo = {
   startCursor?: Maybe<Scalars['String']['output']>;
 };
 
+export type Percentiles = {
+  __typename?: 'Percentiles';
+  count: Scalars['Int']['output'];
+  p50?: Maybe<Scalars['Float']['output']>;
+  p95?: Maybe<Scalars['Float']['output']>;
+  p99?: Maybe<Scalars['Float']['output']>;
+};
+
 export type Plant = {
   __typename?: 'Plant';
   id: Scalars['ID']['output'];
   lines: Array<Line>;
   name: Scalars['String']['output'];
+};
+
+/** A line's cost/accuracy policy, one version of it. */
+export type Policy = {
+  __typename?: 'Policy';
+  atCap: Fallback;
+  author: Scalars['String']['output'];
+  cloud: CloudPolicy;
+  /** Cloud tokens this line may spend per hour; null = no cap. */
+  cloudTokenCapPerHour?: Maybe<Scalars['Int']['output']>;
+  costPer1kTokens: TierPrices;
+  createdAt: Scalars['DateTime']['output'];
+  /** How long the edge waits for a cloud verdict (ms). */
+  deadlineMs: Scalars['Int']['output'];
+  edge: EdgePolicy;
+  egress: Egress;
+  escalation: EscalationPolicy;
+  lineId: Scalars['ID']['output'];
+  pastDeadline: Fallback;
+  plantId: Scalars['ID']['output'];
+  question?: Maybe<Scalars['String']['output']>;
+  reason: Scalars['String']['output'];
+  /** Set when this version restores an earlier one. */
+  rolledBackTo?: Maybe<Scalars['Int']['output']>;
+  version: Scalars['Int']['output'];
+  /** Advice that does not make the policy invalid, e.g. a budget above the images' native resolution. */
+  warnings: Array<Scalars['String']['output']>;
+};
+
+export type PolicyFrontier = {
+  __typename?: 'PolicyFrontier';
+  candidates: Scalars['Int']['output'];
+  /** The line's current policy replayed the same way. */
+  current?: Maybe<ReplayResult>;
+  /** Where the records came from, e.g. models/edge-vit-s/calibration-test.json. */
+  dataset: Scalars['String']['output'];
+  /** Pareto-optimal candidates, ascending by cost. */
+  frontier: Array<ReplayResult>;
+  images: Scalars['Int']['output'];
+  lineId: Scalars['ID']['output'];
+  source: ReplaySource;
+};
+
+export type PolicyInput = {
+  atCap: Fallback;
+  cloud: CloudPolicyInput;
+  cloudTokenCapPerHour?: InputMaybe<Scalars['Int']['input']>;
+  costPer1kTokens: TierPricesInput;
+  deadlineMs: Scalars['Int']['input'];
+  edge: EdgePolicyInput;
+  egress: EgressInput;
+  escalation: EscalationPolicyInput;
+  pastDeadline: Fallback;
+  question?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** A power law fitted by least squares in log-log space (the field that holds it says which). */
@@ -209,6 +551,8 @@ export type PowerLawFit = {
 
 export type Query = {
   __typename?: 'Query';
+  /** API keys of the caller's plants (admin only); secrets are never shown again after creation. */
+  apiKeys: Array<ApiKey>;
   inspection?: Maybe<Inspection>;
   /**
    * Inspections newest first (receivedAt, then id). Relay-style cursor pagination:
@@ -216,14 +560,42 @@ export type Query = {
    */
   inspections: InspectionConnection;
   line?: Maybe<Line>;
+  /**
+   * One line's figures over a window [from, to) of receivedAt; default the last 24 hours.
+   * The window is at most 31 days.
+   */
+  lineStats: LineStats;
   /** Lines, by id; only those of one plant when plantId is given. */
   lines: Array<Line>;
+  /** The key making this request: its role and the plants it may see. */
+  me: ApiKey;
   model?: Maybe<Model>;
   /** Registered models (from models/*\/manifest.json), by name. */
   models: Array<Model>;
   plant?: Maybe<Plant>;
   /** All plants, by id. */
   plants: Array<Plant>;
+  /** A line's current policy, or the given version of it; null when the line has none. */
+  policy?: Maybe<Policy>;
+  /**
+   * The Pareto frontier of candidate policies for a line (accuracy against cost per 1,000 images),
+   * computed by replaying the edge's decision function over per-image records.
+   */
+  policyFrontier: PolicyFrontier;
+  /** A line's policy versions, newest first; `first` is 1–100 (default 50). */
+  policyHistory: Array<Policy>;
+  /**
+   * The cheapest candidate policy whose replayed accuracy meets `targetAccuracy`, or the most accurate
+   * one whose cost per 1,000 images is at most `maxCostPer1k`. Exactly one of the two is required.
+   */
+  recommendPolicy: Recommendation;
+  /** What a proposed policy would do on the line's replay data, before it is applied. */
+  replayPolicy: ReplayResult;
+  /**
+   * Cases waiting for a person, oldest first: held cases, escalations the cloud answered
+   * differently from the edge, and audited cases, with no review yet. Cursor pagination as `inspections`.
+   */
+  reviewQueue: InspectionConnection;
   scalingReport?: Maybe<ScalingReport>;
   /** Stored scaling reports, newest first; only one model's when `model` is given. */
   scalingReports: Array<ScalingReport>;
@@ -247,6 +619,13 @@ export type QueryLineArgs = {
 };
 
 
+export type QueryLineStatsArgs = {
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  lineId: Scalars['ID']['input'];
+  to?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+
 export type QueryLinesArgs = {
   plantId?: InputMaybe<Scalars['ID']['input']>;
 };
@@ -267,6 +646,47 @@ export type QueryPlantArgs = {
 };
 
 
+export type QueryPolicyArgs = {
+  lineId: Scalars['ID']['input'];
+  version?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryPolicyFrontierArgs = {
+  lineId: Scalars['ID']['input'];
+  source?: InputMaybe<ReplaySource>;
+};
+
+
+export type QueryPolicyHistoryArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  lineId: Scalars['ID']['input'];
+};
+
+
+export type QueryRecommendPolicyArgs = {
+  lineId: Scalars['ID']['input'];
+  maxCostPer1k?: InputMaybe<Scalars['Float']['input']>;
+  source?: InputMaybe<ReplaySource>;
+  targetAccuracy?: InputMaybe<Scalars['Float']['input']>;
+};
+
+
+export type QueryReplayPolicyArgs = {
+  lineId: Scalars['ID']['input'];
+  policy: PolicyInput;
+  source?: InputMaybe<ReplaySource>;
+};
+
+
+export type QueryReviewQueueArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  lineId?: InputMaybe<Scalars['ID']['input']>;
+  plantId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
 export type QueryScalingReportArgs = {
   id: Scalars['ID']['input'];
 };
@@ -276,6 +696,70 @@ export type QueryScalingReportsArgs = {
   model?: InputMaybe<Scalars['String']['input']>;
 };
 
+export type Recommendation = {
+  __typename?: 'Recommendation';
+  current?: Maybe<ReplayResult>;
+  /** Why this one (or why none). */
+  explanation: Scalars['String']['output'];
+  frontier: Array<ReplayResult>;
+  /** Null when no candidate meets the target. */
+  recommended?: Maybe<ReplayResult>;
+};
+
+export type RecordReviewInput = {
+  inspectionId: Scalars['ID']['input'];
+  label: Scalars['String']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** The knobs a replay varies, and the rest taken from the line's current policy. */
+export type ReplayPolicy = {
+  __typename?: 'ReplayPolicy';
+  auditRate: Scalars['Float']['output'];
+  cloudBudget: Scalars['Int']['output'];
+  cloudModel: Scalars['String']['output'];
+  edgeBudget: Scalars['Int']['output'];
+  edgeModel: Scalars['String']['output'];
+  ladder: Array<Scalars['Int']['output']>;
+  maxEntropy?: Maybe<Scalars['Float']['output']>;
+  minConfidence?: Maybe<Scalars['Float']['output']>;
+  minMargin?: Maybe<Scalars['Float']['output']>;
+  /** Whether the question is fused in on the cloud tier. */
+  question: Scalars['Boolean']['output'];
+};
+
+/** Expected figures of one policy replayed over per-image records. */
+export type ReplayResult = {
+  __typename?: 'ReplayResult';
+  accuracy: Scalars['Float']['output'];
+  accuracyHigh?: Maybe<Scalars['Float']['output']>;
+  /** 90 % bootstrap interval over the images. */
+  accuracyLow?: Maybe<Scalars['Float']['output']>;
+  /** Fraction of images that climbed at least one rung of the ladder. */
+  climbRate: Scalars['Float']['output'];
+  cloudTokensPer1k: Scalars['Float']['output'];
+  /** At the line's prices. */
+  costPer1k: Scalars['Float']['output'];
+  edgeTokensPer1k: Scalars['Float']['output'];
+  escalationRate: Scalars['Float']['output'];
+  /** Images replayed. */
+  images: Scalars['Int']['output'];
+  /** Expected decision latency (ms): edge per rung plus the cloud for escalated images. */
+  latencyMsMean: Scalars['Float']['output'];
+  latencyMsP95: Scalars['Float']['output'];
+  /** On the frontier: no other candidate is at least as accurate and cheaper. */
+  pareto: Scalars['Boolean']['output'];
+  perClassRecall: Array<ClassValue>;
+  policy: ReplayPolicy;
+  source: ReplaySource;
+};
+
+export type ReplaySource =
+  /** Per-image outputs of every budget on a labelled set (`npm run eval -- --per-image`). */
+  | 'CALIBRATION'
+  /** Logged inspections of the line with a cloud verdict or a review. */
+  | 'LOGGED';
+
 export type Review = {
   __typename?: 'Review';
   createdAt: Scalars['DateTime']['output'];
@@ -284,6 +768,11 @@ export type Review = {
   note?: Maybe<Scalars['String']['output']>;
   reviewer: Scalars['String']['output'];
 };
+
+export type Role =
+  | 'ADMIN'
+  | 'OPERATOR'
+  | 'VIEWER';
 
 export type ScalingDataset = {
   __typename?: 'ScalingDataset';
@@ -343,11 +832,92 @@ export type ScalingReport = {
   question?: Maybe<Scalars['String']['output']>;
 };
 
+export type SubmitInspectionInput = {
+  /** The image file (PNG or JPEG), base64. */
+  imageBase64: Scalars['String']['input'];
+  lineId: Scalars['ID']['input'];
+  question?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type SubmittedInspection = {
+  __typename?: 'SubmittedInspection';
+  /** ACCEPTED, ESCALATED or HELD, as the edge decided. */
+  disposition: Disposition;
+  edgeConfidence: Scalars['Float']['output'];
+  /** The edge's label (final when ACCEPTED, provisional when ESCALATED). */
+  edgeLabel: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+};
+
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** Inspections as their final verdict is settled (edge, cloud or review), of one line or plant or all the key may see. */
+  inspectionDecided: Inspection;
+  /** New policy versions (updates and rollbacks) of one line or plant or all the key may see. */
+  policyChanged: Policy;
+};
+
+
+export type SubscriptionInspectionDecidedArgs = {
+  lineId?: InputMaybe<Scalars['ID']['input']>;
+  plantId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type SubscriptionPolicyChangedArgs = {
+  lineId?: InputMaybe<Scalars['ID']['input']>;
+  plantId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+export type Thresholds = {
+  __typename?: 'Thresholds';
+  /** Nats. */
+  maxEntropy?: Maybe<Scalars['Float']['output']>;
+  minConfidence?: Maybe<Scalars['Float']['output']>;
+  minMargin?: Maybe<Scalars['Float']['output']>;
+};
+
+export type ThresholdsInput = {
+  maxEntropy?: InputMaybe<Scalars['Float']['input']>;
+  minConfidence?: InputMaybe<Scalars['Float']['input']>;
+  minMargin?: InputMaybe<Scalars['Float']['input']>;
+};
+
+export type TierPrices = {
+  __typename?: 'TierPrices';
+  cloud: Scalars['Float']['output'];
+  edge: Scalars['Float']['output'];
+};
+
+export type TierPricesInput = {
+  cloud: Scalars['Float']['input'];
+  edge: Scalars['Float']['input'];
+};
+
+export type TokenTotals = {
+  __typename?: 'TokenTotals';
+  cloud: Scalars['Int']['output'];
+  cloudCost: Scalars['Float']['output'];
+  /** Over the window's length in hours. */
+  cloudTokensPerHour: Scalars['Float']['output'];
+  costPerHour: Scalars['Float']['output'];
+  edge: Scalars['Int']['output'];
+  edgeCost: Scalars['Float']['output'];
+  /** The busiest clock hour's cloud tokens / the cap; null without a cap. */
+  peakCapUsed?: Maybe<Scalars['Float']['output']>;
+};
+
 export type TokenUsage = {
   __typename?: 'TokenUsage';
   cloud: Scalars['Int']['output'];
   edge: Scalars['Int']['output'];
   total: Scalars['Int']['output'];
+};
+
+export type VerdictCount = {
+  __typename?: 'VerdictCount';
+  count: Scalars['Int']['output'];
+  verdict: Scalars['String']['output'];
 };
 
 
@@ -423,17 +993,39 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  Agreement: ResolverTypeWrapper<Agreement>;
+  ApiKey: ResolverTypeWrapper<ApiKey>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   BudgetMetrics: ResolverTypeWrapper<BudgetMetrics>;
   ClassPointMetrics: ResolverTypeWrapper<ClassPointMetrics>;
   ClassPowerLawFit: ResolverTypeWrapper<ClassPowerLawFit>;
   ClassProbability: ResolverTypeWrapper<ClassProbability>;
+  ClassThresholds: ResolverTypeWrapper<ClassThresholds>;
+  ClassThresholdsInput: ClassThresholdsInput;
   ClassValue: ResolverTypeWrapper<ClassValue>;
+  CloudPolicy: ResolverTypeWrapper<CloudPolicy>;
+  CloudPolicyInput: CloudPolicyInput;
   CloudResult: ResolverTypeWrapper<CloudResult>;
   CostBreakdown: ResolverTypeWrapper<CostBreakdown>;
+  CreateApiKeyInput: CreateApiKeyInput;
+  CreateLineInput: CreateLineInput;
+  CreatePlantInput: CreatePlantInput;
+  CreatedApiKey: ResolverTypeWrapper<CreatedApiKey>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DecidedBy: DecidedBy;
+  DecidedByCount: ResolverTypeWrapper<DecidedByCount>;
+  Disposition: Disposition;
+  EdgePolicy: ResolverTypeWrapper<EdgePolicy>;
+  EdgePolicyInput: EdgePolicyInput;
+  Egress: ResolverTypeWrapper<Egress>;
+  EgressInput: EgressInput;
+  EgressMode: EgressMode;
+  EscalationPolicy: ResolverTypeWrapper<EscalationPolicy>;
+  EscalationPolicyInput: EscalationPolicyInput;
+  Estimate: ResolverTypeWrapper<Estimate>;
+  Fallback: Fallback;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  HourBucket: ResolverTypeWrapper<HourBucket>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Inspection: ResolverTypeWrapper<InspectionRow>;
   InspectionConnection: ResolverTypeWrapper<InspectionConnectionSource>;
@@ -441,34 +1033,74 @@ export type ResolversTypes = {
   InspectionFilter: InspectionFilter;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Line: ResolverTypeWrapper<LineRow>;
+  LineStats: ResolverTypeWrapper<LineStats>;
   Model: ResolverTypeWrapper<ModelRow>;
   ModelResult: ResolverTypeWrapper<ModelResult>;
   ModelRole: ModelRole;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  Percentiles: ResolverTypeWrapper<Percentiles>;
   Plant: ResolverTypeWrapper<PlantRow>;
+  Policy: ResolverTypeWrapper<Policy>;
+  PolicyFrontier: ResolverTypeWrapper<PolicyFrontier>;
+  PolicyInput: PolicyInput;
   PowerLawFit: ResolverTypeWrapper<PowerLawFit>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Recommendation: ResolverTypeWrapper<Recommendation>;
+  RecordReviewInput: RecordReviewInput;
+  ReplayPolicy: ResolverTypeWrapper<ReplayPolicy>;
+  ReplayResult: ResolverTypeWrapper<ReplayResult>;
+  ReplaySource: ReplaySource;
   Review: ResolverTypeWrapper<ReviewRow>;
+  Role: Role;
   ScalingDataset: ResolverTypeWrapper<ScalingDataset>;
   ScalingFit: ResolverTypeWrapper<ScalingFit>;
   ScalingPoint: ResolverTypeWrapper<ScalingPointRow>;
   ScalingReport: ResolverTypeWrapper<StoredScalingReport>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  SubmitInspectionInput: SubmitInspectionInput;
+  SubmittedInspection: ResolverTypeWrapper<SubmittedInspection>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Thresholds: ResolverTypeWrapper<Thresholds>;
+  ThresholdsInput: ThresholdsInput;
+  TierPrices: ResolverTypeWrapper<TierPrices>;
+  TierPricesInput: TierPricesInput;
+  TokenTotals: ResolverTypeWrapper<TokenTotals>;
   TokenUsage: ResolverTypeWrapper<TokenUsage>;
+  VerdictCount: ResolverTypeWrapper<VerdictCount>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
+  Agreement: Agreement;
+  ApiKey: ApiKey;
   Boolean: Scalars['Boolean']['output'];
   BudgetMetrics: BudgetMetrics;
   ClassPointMetrics: ClassPointMetrics;
   ClassPowerLawFit: ClassPowerLawFit;
   ClassProbability: ClassProbability;
+  ClassThresholds: ClassThresholds;
+  ClassThresholdsInput: ClassThresholdsInput;
   ClassValue: ClassValue;
+  CloudPolicy: CloudPolicy;
+  CloudPolicyInput: CloudPolicyInput;
   CloudResult: CloudResult;
   CostBreakdown: CostBreakdown;
+  CreateApiKeyInput: CreateApiKeyInput;
+  CreateLineInput: CreateLineInput;
+  CreatePlantInput: CreatePlantInput;
+  CreatedApiKey: CreatedApiKey;
   DateTime: Scalars['DateTime']['output'];
+  DecidedByCount: DecidedByCount;
+  EdgePolicy: EdgePolicy;
+  EdgePolicyInput: EdgePolicyInput;
+  Egress: Egress;
+  EgressInput: EgressInput;
+  EscalationPolicy: EscalationPolicy;
+  EscalationPolicyInput: EscalationPolicyInput;
+  Estimate: Estimate;
   Float: Scalars['Float']['output'];
+  HourBucket: HourBucket;
   ID: Scalars['ID']['output'];
   Inspection: InspectionRow;
   InspectionConnection: InspectionConnectionSource;
@@ -476,19 +1108,57 @@ export type ResolversParentTypes = {
   InspectionFilter: InspectionFilter;
   Int: Scalars['Int']['output'];
   Line: LineRow;
+  LineStats: LineStats;
   Model: ModelRow;
   ModelResult: ModelResult;
+  Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
+  Percentiles: Percentiles;
   Plant: PlantRow;
+  Policy: Policy;
+  PolicyFrontier: PolicyFrontier;
+  PolicyInput: PolicyInput;
   PowerLawFit: PowerLawFit;
   Query: Record<PropertyKey, never>;
+  Recommendation: Recommendation;
+  RecordReviewInput: RecordReviewInput;
+  ReplayPolicy: ReplayPolicy;
+  ReplayResult: ReplayResult;
   Review: ReviewRow;
   ScalingDataset: ScalingDataset;
   ScalingFit: ScalingFit;
   ScalingPoint: ScalingPointRow;
   ScalingReport: StoredScalingReport;
   String: Scalars['String']['output'];
+  SubmitInspectionInput: SubmitInspectionInput;
+  SubmittedInspection: SubmittedInspection;
+  Subscription: Record<PropertyKey, never>;
+  Thresholds: Thresholds;
+  ThresholdsInput: ThresholdsInput;
+  TierPrices: TierPrices;
+  TierPricesInput: TierPricesInput;
+  TokenTotals: TokenTotals;
   TokenUsage: TokenUsage;
+  VerdictCount: VerdictCount;
+};
+
+export type AgreementResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Agreement'] = ResolversParentTypes['Agreement']> = {
+  agree?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  rate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ApiKeyResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ApiKey'] = ResolversParentTypes['ApiKey']> = {
+  allPlants?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  createdBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastUsedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  plantIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  prefix?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
 };
 
 export type BudgetMetricsResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['BudgetMetrics'] = ResolversParentTypes['BudgetMetrics']> = {
@@ -522,9 +1192,21 @@ export type ClassProbabilityResolvers<ContextType = GatewayContext, ParentType e
   probability?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
 };
 
+export type ClassThresholdsResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ClassThresholds'] = ResolversParentTypes['ClassThresholds']> = {
+  label?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  maxEntropy?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  minConfidence?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  minMargin?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+};
+
 export type ClassValueResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ClassValue'] = ResolversParentTypes['ClassValue']> = {
   label?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   value?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type CloudPolicyResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['CloudPolicy'] = ResolversParentTypes['CloudPolicy']> = {
+  budget?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  model?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type CloudResultResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['CloudResult'] = ResolversParentTypes['CloudResult']> = {
@@ -543,18 +1225,67 @@ export type CostBreakdownResolvers<ContextType = GatewayContext, ParentType exte
   total?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
 };
 
+export type CreatedApiKeyResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['CreatedApiKey'] = ResolversParentTypes['CreatedApiKey']> = {
+  key?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType>;
+  secret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
 
+export type DecidedByCountResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['DecidedByCount'] = ResolversParentTypes['DecidedByCount']> = {
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  decidedBy?: Resolver<ResolversTypes['DecidedBy'], ParentType, ContextType>;
+};
+
+export type EdgePolicyResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['EdgePolicy'] = ResolversParentTypes['EdgePolicy']> = {
+  budget?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  ladder?: Resolver<Array<ResolversTypes['Int']>, ParentType, ContextType>;
+  model?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type EgressResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Egress'] = ResolversParentTypes['Egress']> = {
+  mode?: Resolver<ResolversTypes['EgressMode'], ParentType, ContextType>;
+  regionMarginPatches?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type EscalationPolicyResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['EscalationPolicy'] = ResolversParentTypes['EscalationPolicy']> = {
+  alwaysEscalate?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  auditRate?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  perClass?: Resolver<Array<ResolversTypes['ClassThresholds']>, ParentType, ContextType>;
+  thresholds?: Resolver<ResolversTypes['Thresholds'], ParentType, ContextType>;
+};
+
+export type EstimateResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Estimate'] = ResolversParentTypes['Estimate']> = {
+  high?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  low?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  samples?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  value?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type HourBucketResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['HourBucket'] = ResolversParentTypes['HourBucket']> = {
+  cloudTokens?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  cost?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  edgeTokens?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  escalated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  hour?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  inspections?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type InspectionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Inspection'] = ResolversParentTypes['Inspection']> = {
   cloud?: Resolver<Maybe<ResolversTypes['CloudResult']>, ParentType, ContextType>;
+  cloudLate?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   cost?: Resolver<ResolversTypes['CostBreakdown'], ParentType, ContextType>;
   decidedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   decidedBy?: Resolver<Maybe<ResolversTypes['DecidedBy']>, ParentType, ContextType>;
+  disposition?: Resolver<Maybe<ResolversTypes['Disposition']>, ParentType, ContextType>;
   edge?: Resolver<Maybe<ResolversTypes['ModelResult']>, ParentType, ContextType>;
+  edgeConfidence?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   escalated?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  escalationReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  ladder?: Resolver<Maybe<Array<ResolversTypes['Int']>>, ParentType, ContextType>;
   latencyMs?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   line?: Resolver<ResolversTypes['Line'], ParentType, ContextType>;
   plant?: Resolver<ResolversTypes['Plant'], ParentType, ContextType>;
@@ -562,6 +1293,7 @@ export type InspectionResolvers<ContextType = GatewayContext, ParentType extends
   question?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   receivedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   reviews?: Resolver<Array<ResolversTypes['Review']>, ParentType, ContextType>;
+  thumbnail?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   tokens?: Resolver<ResolversTypes['TokenUsage'], ParentType, ContextType>;
   verdict?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
@@ -578,9 +1310,35 @@ export type InspectionEdgeResolvers<ContextType = GatewayContext, ParentType ext
 };
 
 export type LineResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Line'] = ResolversParentTypes['Line']> = {
+  edgeUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   plant?: Resolver<ResolversTypes['Plant'], ParentType, ContextType>;
+  policy?: Resolver<Maybe<ResolversTypes['Policy']>, ParentType, ContextType>;
+};
+
+export type LineStatsResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['LineStats'] = ResolversParentTypes['LineStats']> = {
+  audited?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  auditedAgreement?: Resolver<ResolversTypes['Agreement'], ParentType, ContextType>;
+  byDecidedBy?: Resolver<Array<ResolversTypes['DecidedByCount']>, ParentType, ContextType>;
+  byVerdict?: Resolver<Array<ResolversTypes['VerdictCount']>, ParentType, ContextType>;
+  cloudLatency?: Resolver<ResolversTypes['Percentiles'], ParentType, ContextType>;
+  cloudTokenCapPerHour?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  edgeLatency?: Resolver<ResolversTypes['Percentiles'], ParentType, ContextType>;
+  escalated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  escalatedAgreement?: Resolver<ResolversTypes['Agreement'], ParentType, ContextType>;
+  escalationRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  estimatedEdgeAccuracy?: Resolver<Maybe<ResolversTypes['Estimate']>, ParentType, ContextType>;
+  from?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  held?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  hourly?: Resolver<Array<ResolversTypes['HourBucket']>, ParentType, ContextType>;
+  inspections?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  latency?: Resolver<ResolversTypes['Percentiles'], ParentType, ContextType>;
+  lineId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  pending?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  reviewedAccuracy?: Resolver<Maybe<ResolversTypes['Estimate']>, ParentType, ContextType>;
+  to?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  tokens?: Resolver<ResolversTypes['TokenTotals'], ParentType, ContextType>;
 };
 
 export type ModelResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Model'] = ResolversParentTypes['Model']> = {
@@ -606,6 +1364,17 @@ export type ModelResultResolvers<ContextType = GatewayContext, ParentType extend
   tokens?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
 };
 
+export type MutationResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  createApiKey?: Resolver<ResolversTypes['CreatedApiKey'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
+  createLine?: Resolver<ResolversTypes['Line'], ParentType, ContextType, RequireFields<MutationCreateLineArgs, 'input'>>;
+  createPlant?: Resolver<ResolversTypes['Plant'], ParentType, ContextType, RequireFields<MutationCreatePlantArgs, 'input'>>;
+  recordReview?: Resolver<ResolversTypes['Review'], ParentType, ContextType, RequireFields<MutationRecordReviewArgs, 'input'>>;
+  revokeApiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
+  rollbackPolicy?: Resolver<ResolversTypes['Policy'], ParentType, ContextType, RequireFields<MutationRollbackPolicyArgs, 'lineId' | 'reason' | 'toVersion'>>;
+  submitInspection?: Resolver<ResolversTypes['SubmittedInspection'], ParentType, ContextType, RequireFields<MutationSubmitInspectionArgs, 'input'>>;
+  updatePolicy?: Resolver<ResolversTypes['Policy'], ParentType, ContextType, RequireFields<MutationUpdatePolicyArgs, 'lineId' | 'policy' | 'reason'>>;
+};
+
 export type PageInfoResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -613,10 +1382,48 @@ export type PageInfoResolvers<ContextType = GatewayContext, ParentType extends R
   startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type PercentilesResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Percentiles'] = ResolversParentTypes['Percentiles']> = {
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  p50?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  p95?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  p99?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+};
+
 export type PlantResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Plant'] = ResolversParentTypes['Plant']> = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lines?: Resolver<Array<ResolversTypes['Line']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type PolicyResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Policy'] = ResolversParentTypes['Policy']> = {
+  atCap?: Resolver<ResolversTypes['Fallback'], ParentType, ContextType>;
+  author?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  cloud?: Resolver<ResolversTypes['CloudPolicy'], ParentType, ContextType>;
+  cloudTokenCapPerHour?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  costPer1kTokens?: Resolver<ResolversTypes['TierPrices'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  deadlineMs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  edge?: Resolver<ResolversTypes['EdgePolicy'], ParentType, ContextType>;
+  egress?: Resolver<ResolversTypes['Egress'], ParentType, ContextType>;
+  escalation?: Resolver<ResolversTypes['EscalationPolicy'], ParentType, ContextType>;
+  lineId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  pastDeadline?: Resolver<ResolversTypes['Fallback'], ParentType, ContextType>;
+  plantId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  question?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  rolledBackTo?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  warnings?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type PolicyFrontierResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['PolicyFrontier'] = ResolversParentTypes['PolicyFrontier']> = {
+  candidates?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  current?: Resolver<Maybe<ResolversTypes['ReplayResult']>, ParentType, ContextType>;
+  dataset?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  frontier?: Resolver<Array<ResolversTypes['ReplayResult']>, ParentType, ContextType>;
+  images?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  lineId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['ReplaySource'], ParentType, ContextType>;
 };
 
 export type PowerLawFitResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['PowerLawFit'] = ResolversParentTypes['PowerLawFit']> = {
@@ -628,16 +1435,63 @@ export type PowerLawFitResolvers<ContextType = GatewayContext, ParentType extend
 };
 
 export type QueryResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  apiKeys?: Resolver<Array<ResolversTypes['ApiKey']>, ParentType, ContextType>;
   inspection?: Resolver<Maybe<ResolversTypes['Inspection']>, ParentType, ContextType, RequireFields<QueryInspectionArgs, 'id'>>;
   inspections?: Resolver<ResolversTypes['InspectionConnection'], ParentType, ContextType, RequireFields<QueryInspectionsArgs, 'first'>>;
   line?: Resolver<Maybe<ResolversTypes['Line']>, ParentType, ContextType, RequireFields<QueryLineArgs, 'id'>>;
+  lineStats?: Resolver<ResolversTypes['LineStats'], ParentType, ContextType, RequireFields<QueryLineStatsArgs, 'lineId'>>;
   lines?: Resolver<Array<ResolversTypes['Line']>, ParentType, ContextType, Partial<QueryLinesArgs>>;
+  me?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType>;
   model?: Resolver<Maybe<ResolversTypes['Model']>, ParentType, ContextType, RequireFields<QueryModelArgs, 'name'>>;
   models?: Resolver<Array<ResolversTypes['Model']>, ParentType, ContextType, Partial<QueryModelsArgs>>;
   plant?: Resolver<Maybe<ResolversTypes['Plant']>, ParentType, ContextType, RequireFields<QueryPlantArgs, 'id'>>;
   plants?: Resolver<Array<ResolversTypes['Plant']>, ParentType, ContextType>;
+  policy?: Resolver<Maybe<ResolversTypes['Policy']>, ParentType, ContextType, RequireFields<QueryPolicyArgs, 'lineId'>>;
+  policyFrontier?: Resolver<ResolversTypes['PolicyFrontier'], ParentType, ContextType, RequireFields<QueryPolicyFrontierArgs, 'lineId' | 'source'>>;
+  policyHistory?: Resolver<Array<ResolversTypes['Policy']>, ParentType, ContextType, RequireFields<QueryPolicyHistoryArgs, 'first' | 'lineId'>>;
+  recommendPolicy?: Resolver<ResolversTypes['Recommendation'], ParentType, ContextType, RequireFields<QueryRecommendPolicyArgs, 'lineId' | 'source'>>;
+  replayPolicy?: Resolver<ResolversTypes['ReplayResult'], ParentType, ContextType, RequireFields<QueryReplayPolicyArgs, 'lineId' | 'policy' | 'source'>>;
+  reviewQueue?: Resolver<ResolversTypes['InspectionConnection'], ParentType, ContextType, RequireFields<QueryReviewQueueArgs, 'first'>>;
   scalingReport?: Resolver<Maybe<ResolversTypes['ScalingReport']>, ParentType, ContextType, RequireFields<QueryScalingReportArgs, 'id'>>;
   scalingReports?: Resolver<Array<ResolversTypes['ScalingReport']>, ParentType, ContextType, Partial<QueryScalingReportsArgs>>;
+};
+
+export type RecommendationResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Recommendation'] = ResolversParentTypes['Recommendation']> = {
+  current?: Resolver<Maybe<ResolversTypes['ReplayResult']>, ParentType, ContextType>;
+  explanation?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  frontier?: Resolver<Array<ResolversTypes['ReplayResult']>, ParentType, ContextType>;
+  recommended?: Resolver<Maybe<ResolversTypes['ReplayResult']>, ParentType, ContextType>;
+};
+
+export type ReplayPolicyResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ReplayPolicy'] = ResolversParentTypes['ReplayPolicy']> = {
+  auditRate?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  cloudBudget?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  cloudModel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  edgeBudget?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  edgeModel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  ladder?: Resolver<Array<ResolversTypes['Int']>, ParentType, ContextType>;
+  maxEntropy?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  minConfidence?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  minMargin?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  question?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type ReplayResultResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ReplayResult'] = ResolversParentTypes['ReplayResult']> = {
+  accuracy?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  accuracyHigh?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  accuracyLow?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  climbRate?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  cloudTokensPer1k?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  costPer1k?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  edgeTokensPer1k?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  escalationRate?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  images?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  latencyMsMean?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  latencyMsP95?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  pareto?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  perClassRecall?: Resolver<Array<ResolversTypes['ClassValue']>, ParentType, ContextType>;
+  policy?: Resolver<ResolversTypes['ReplayPolicy'], ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['ReplaySource'], ParentType, ContextType>;
 };
 
 export type ReviewResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Review'] = ResolversParentTypes['Review']> = {
@@ -686,36 +1540,99 @@ export type ScalingReportResolvers<ContextType = GatewayContext, ParentType exte
   question?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type SubmittedInspectionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['SubmittedInspection'] = ResolversParentTypes['SubmittedInspection']> = {
+  disposition?: Resolver<ResolversTypes['Disposition'], ParentType, ContextType>;
+  edgeConfidence?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  edgeLabel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type SubscriptionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  inspectionDecided?: SubscriptionResolver<ResolversTypes['Inspection'], "inspectionDecided", ParentType, ContextType, Partial<SubscriptionInspectionDecidedArgs>>;
+  policyChanged?: SubscriptionResolver<ResolversTypes['Policy'], "policyChanged", ParentType, ContextType, Partial<SubscriptionPolicyChangedArgs>>;
+};
+
+export type ThresholdsResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Thresholds'] = ResolversParentTypes['Thresholds']> = {
+  maxEntropy?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  minConfidence?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  minMargin?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+};
+
+export type TierPricesResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['TierPrices'] = ResolversParentTypes['TierPrices']> = {
+  cloud?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  edge?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type TokenTotalsResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['TokenTotals'] = ResolversParentTypes['TokenTotals']> = {
+  cloud?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  cloudCost?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  cloudTokensPerHour?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  costPerHour?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  edge?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  edgeCost?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  peakCapUsed?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+};
+
 export type TokenUsageResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['TokenUsage'] = ResolversParentTypes['TokenUsage']> = {
   cloud?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   edge?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type VerdictCountResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['VerdictCount'] = ResolversParentTypes['VerdictCount']> = {
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  verdict?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = GatewayContext> = {
+  Agreement?: AgreementResolvers<ContextType>;
+  ApiKey?: ApiKeyResolvers<ContextType>;
   BudgetMetrics?: BudgetMetricsResolvers<ContextType>;
   ClassPointMetrics?: ClassPointMetricsResolvers<ContextType>;
   ClassPowerLawFit?: ClassPowerLawFitResolvers<ContextType>;
   ClassProbability?: ClassProbabilityResolvers<ContextType>;
+  ClassThresholds?: ClassThresholdsResolvers<ContextType>;
   ClassValue?: ClassValueResolvers<ContextType>;
+  CloudPolicy?: CloudPolicyResolvers<ContextType>;
   CloudResult?: CloudResultResolvers<ContextType>;
   CostBreakdown?: CostBreakdownResolvers<ContextType>;
+  CreatedApiKey?: CreatedApiKeyResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  DecidedByCount?: DecidedByCountResolvers<ContextType>;
+  EdgePolicy?: EdgePolicyResolvers<ContextType>;
+  Egress?: EgressResolvers<ContextType>;
+  EscalationPolicy?: EscalationPolicyResolvers<ContextType>;
+  Estimate?: EstimateResolvers<ContextType>;
+  HourBucket?: HourBucketResolvers<ContextType>;
   Inspection?: InspectionResolvers<ContextType>;
   InspectionConnection?: InspectionConnectionResolvers<ContextType>;
   InspectionEdge?: InspectionEdgeResolvers<ContextType>;
   Line?: LineResolvers<ContextType>;
+  LineStats?: LineStatsResolvers<ContextType>;
   Model?: ModelResolvers<ContextType>;
   ModelResult?: ModelResultResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  Percentiles?: PercentilesResolvers<ContextType>;
   Plant?: PlantResolvers<ContextType>;
+  Policy?: PolicyResolvers<ContextType>;
+  PolicyFrontier?: PolicyFrontierResolvers<ContextType>;
   PowerLawFit?: PowerLawFitResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Recommendation?: RecommendationResolvers<ContextType>;
+  ReplayPolicy?: ReplayPolicyResolvers<ContextType>;
+  ReplayResult?: ReplayResultResolvers<ContextType>;
   Review?: ReviewResolvers<ContextType>;
   ScalingDataset?: ScalingDatasetResolvers<ContextType>;
   ScalingFit?: ScalingFitResolvers<ContextType>;
   ScalingPoint?: ScalingPointResolvers<ContextType>;
   ScalingReport?: ScalingReportResolvers<ContextType>;
+  SubmittedInspection?: SubmittedInspectionResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
+  Thresholds?: ThresholdsResolvers<ContextType>;
+  TierPrices?: TierPricesResolvers<ContextType>;
+  TokenTotals?: TokenTotalsResolvers<ContextType>;
   TokenUsage?: TokenUsageResolvers<ContextType>;
+  VerdictCount?: VerdictCountResolvers<ContextType>;
 };
 
