@@ -22,6 +22,10 @@ const gatewayEnv = z.object({
   ),
   DATABASE_CONNECT_ATTEMPTS: positiveIntVar(10, 'a positive integer number of attempts'),
   GATEWAY_DEMO: booleanVar(false),
+  GATEWAY_ADMIN_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{24,200}$/, { error: 'expected 24–200 characters of A–Z, a–z, 0–9, _ or -' })
+    .optional(),
 })
 
 export type GatewayConfig = {
@@ -46,6 +50,11 @@ export type GatewayConfig = {
   databaseConnectAttempts: number
   /** First start of an empty database creates the demo plant, line and policy (`npm start` sets it); default false. */
   demo: boolean
+  /**
+   * An all-plants admin key to make sure exists (GATEWAY_ADMIN_KEY; deployments and tests). Without
+   * it, a first start with no keys creates one and writes it to `<dataDir>/gateway-admin.key` (0600).
+   */
+  adminKey: string | undefined
 }
 
 /** Parses the gateway's environment; every problem is reported at once (ConfigError). */
@@ -63,5 +72,6 @@ export function loadConfig(env: Env): GatewayConfig {
     maxPageSize: parsed.GATEWAY_MAX_PAGE_SIZE,
     databaseConnectAttempts: parsed.DATABASE_CONNECT_ATTEMPTS,
     demo: parsed.GATEWAY_DEMO,
+    adminKey: parsed.GATEWAY_ADMIN_KEY,
   }
 }
