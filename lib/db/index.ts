@@ -1,5 +1,6 @@
 export type { Database } from './database.ts'
 export { DbError, type DbErrorCode, dbErrorCodes } from './errors.ts'
+export type { ApiKeyRow, ApiKeyWrite } from './repositories/api-keys.repository.ts'
 export type { CostTotals } from './repositories/cost-ledger.repository.ts'
 export type {
   CloudSettlement,

@@ -3,6 +3,7 @@ import type { Database, DriverHandle } from './database.ts'
 import { openPglite } from './drivers/pglite.driver.ts'
 import { openPostgres } from './drivers/postgres.driver.ts'
 import { DbError } from './errors.ts'
+import { ApiKeysRepository } from './repositories/api-keys.repository.ts'
 import { CostLedgerRepository } from './repositories/cost-ledger.repository.ts'
 import { EdgeInspectionsRepository } from './repositories/edge-inspections.repository.ts'
 import { EdgeOutboxRepository } from './repositories/edge-outbox.repository.ts'
@@ -50,6 +51,7 @@ export type Storage = {
   costLedger: CostLedgerRepository
   edgeInspections: EdgeInspectionsRepository
   edgeOutbox: EdgeOutboxRepository
+  apiKeys: ApiKeysRepository
   /**
    * Runs `fn` in one transaction over repositories bound to it: everything it writes commits
    * together or not at all (a throw rolls back and rethrows).
@@ -75,6 +77,7 @@ function repositories(db: Database): Repositories {
     costLedger: new CostLedgerRepository(db),
     edgeInspections: new EdgeInspectionsRepository(db),
     edgeOutbox: new EdgeOutboxRepository(db),
+    apiKeys: new ApiKeysRepository(db),
   }
 }
 

@@ -42,6 +42,8 @@ export type InspectionWrite = {
 export type InspectionFilter = {
   lineId?: string
   plantId?: string
+  /** Only these plants (an API key's scope); an empty list matches nothing. */
+  plantIds?: readonly string[]
   verdict?: string
   decidedBy?: DecidedBy
   escalated?: boolean
@@ -266,6 +268,11 @@ function filterConditions(filter: InspectionFilter): SQL[] {
   const conditions: SQL[] = []
   if (filter.lineId !== undefined) conditions.push(eq(inspections.lineId, filter.lineId))
   if (filter.plantId !== undefined) conditions.push(eq(inspections.plantId, filter.plantId))
+  if (filter.plantIds !== undefined) {
+    conditions.push(
+      filter.plantIds.length > 0 ? inArray(inspections.plantId, [...filter.plantIds]) : sql`false`,
+    )
+  }
   if (filter.verdict !== undefined) conditions.push(eq(inspections.verdict, filter.verdict))
   if (filter.decidedBy !== undefined) conditions.push(eq(inspections.decidedBy, filter.decidedBy))
   if (filter.escalated !== undefined) conditions.push(eq(inspections.escalated, filter.escalated))

@@ -1,6 +1,7 @@
 import { asc, eq, inArray } from 'drizzle-orm'
 import type { Database } from '../database.ts'
 import { DbError } from '../errors.ts'
+import { sqlState } from '../internal/sql-state.ts'
 import { lines, plants } from '../schema.ts'
 
 export type LineRow = typeof lines.$inferSelect
@@ -26,6 +27,38 @@ export class LinesRepository {
         .returning()
       return row!
     })
+  }
+
+  /**
+   * Creates the line under an existing plant; undefined when a line with that id exists (nothing
+   * is changed then), DB_NOT_FOUND when the plant does not exist.
+   */
+  async create(line: {
+    id: string
+    plantId: string
+    name: string
+    edgeUrl?: string | null
+  }): Promise<LineRow | undefined> {
+    try {
+      const [row] = await this.db
+        .insert(lines)
+        .values(line)
+        .onConflictDoNothing({ target: lines.id })
+        .returning()
+      return row
+    } catch (err) {
+      if (sqlState(err) === '23503') {
+        throw new DbError(
+          'DB_NOT_FOUND',
+          `no plant ${JSON.stringify(line.plantId)} to add line ${line.id} to`,
+          false,
+          {
+            cause: err,
+          },
+        )
+      }
+      throw err
+    }
   }
 
   list(filter: { plantId?: string } = {}): Promise<LineRow[]> {

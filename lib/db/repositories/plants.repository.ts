@@ -17,6 +17,16 @@ export class PlantsRepository {
     return row!
   }
 
+  /** Creates the plant; undefined when one with that id exists (nothing is changed then). */
+  async create(plant: { id: string; name: string }): Promise<PlantRow | undefined> {
+    const [row] = await this.db
+      .insert(plants)
+      .values(plant)
+      .onConflictDoNothing({ target: plants.id })
+      .returning()
+    return row
+  }
+
   list(): Promise<PlantRow[]> {
     return this.db.select().from(plants).orderBy(asc(plants.id))
   }

@@ -26,6 +26,18 @@ const gatewayEnv = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]{24,200}$/, { error: 'expected 24–200 characters of A–Z, a–z, 0–9, _ or -' })
     .optional(),
+  GATEWAY_RATE_LIMIT_PER_SECOND: z.coerce
+    .number({ error: 'expected a number of requests per second >= 0 (0 = no limit)' })
+    .min(0, { error: 'expected a number of requests per second >= 0 (0 = no limit)' })
+    .default(50),
+  GATEWAY_RATE_LIMIT_BURST: positiveIntVar(100, 'a positive integer number of requests'),
+  GATEWAY_MAX_SUBMIT_BYTES: positiveIntVar(4 * 1024 * 1024, 'a positive integer number of bytes'),
+  GATEWAY_EDGE_URL: z
+    .string()
+    .regex(/^https?:\/\/[^\s/]+/, { error: 'expected an http:// or https:// URL of an edge node' })
+    .transform((url) => url.replace(/\/+$/, ''))
+    .optional(),
+  GATEWAY_EDGE_TIMEOUT_MS: positiveIntVar(30_000, 'a positive integer number of milliseconds'),
 })
 
 export type GatewayConfig = {
@@ -55,6 +67,16 @@ export type GatewayConfig = {
    * it, a first start with no keys creates one and writes it to `<dataDir>/gateway-admin.key` (0600).
    */
   adminKey: string | undefined
+  /** Requests per second each API key may make (token bucket refill); 0 = no limit; default 50. */
+  rateLimitPerSecond: number
+  /** Requests a key may make at once before the rate applies (bucket size); default 100. */
+  rateLimitBurst: number
+  /** Largest image submitInspection accepts, decoded bytes; default 4 MiB (the request must also fit GATEWAY_MAX_REQUEST_BYTES). */
+  maxSubmitBytes: number
+  /** Edge node for lines without their own edgeUrl (GATEWAY_EDGE_URL, no trailing slash); `npm start` sets the local edge. */
+  edgeUrl: string | undefined
+  /** How long submitInspection waits for the edge's answer (ms); default 30000. */
+  edgeTimeoutMs: number
 }
 
 /** Parses the gateway's environment; every problem is reported at once (ConfigError). */
@@ -73,5 +95,10 @@ export function loadConfig(env: Env): GatewayConfig {
     databaseConnectAttempts: parsed.DATABASE_CONNECT_ATTEMPTS,
     demo: parsed.GATEWAY_DEMO,
     adminKey: parsed.GATEWAY_ADMIN_KEY,
+    rateLimitPerSecond: parsed.GATEWAY_RATE_LIMIT_PER_SECOND,
+    rateLimitBurst: parsed.GATEWAY_RATE_LIMIT_BURST,
+    maxSubmitBytes: parsed.GATEWAY_MAX_SUBMIT_BYTES,
+    edgeUrl: parsed.GATEWAY_EDGE_URL,
+    edgeTimeoutMs: parsed.GATEWAY_EDGE_TIMEOUT_MS,
   }
 }

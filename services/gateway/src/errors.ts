@@ -17,7 +17,35 @@ export const gatewayErrorCodes = [
   'GATEWAY_FORBIDDEN',
   /** No such entity, or one of a plant the key may not see (the same answer, on purpose). */
   'GATEWAY_NOT_FOUND',
+  /** Over the key's (or, unauthenticated, the address's) request rate: retry after `retry-after` seconds. */
+  'GATEWAY_RATE_LIMITED',
+  /** A policy that fails validation; `extensions.fields` lists every problem as { path, message }. */
+  'GATEWAY_POLICY_INVALID',
+  /** createPlant / createLine with an id that is taken. */
+  'GATEWAY_ALREADY_EXISTS',
+  /** A submitted image over GATEWAY_MAX_SUBMIT_BYTES once decoded. */
+  'GATEWAY_IMAGE_TOO_LARGE',
+  /** The line's edge refused the submitted image (its 4xx); `extensions.edgeCode` names the edge's code. */
+  'GATEWAY_EDGE_REJECTED',
+  /** The line's edge did not answer, answered 5xx or was busy (429): retry later. */
+  'GATEWAY_EDGE_UNAVAILABLE',
+  /** The line has no edge URL and GATEWAY_EDGE_URL is unset. */
+  'GATEWAY_EDGE_NOT_CONFIGURED',
 ] as const
 export type GatewayErrorCode = (typeof gatewayErrorCodes)[number]
 
-export class GatewayError extends TokenlineError<GatewayErrorCode> {}
+export class GatewayError extends TokenlineError<GatewayErrorCode> {
+  /** Extra public `extensions` for the client, e.g. `fields` of GATEWAY_POLICY_INVALID. */
+  readonly extensions: Record<string, unknown> | undefined
+
+  constructor(
+    code: GatewayErrorCode,
+    message: string,
+    retriable = false,
+    options?: ErrorOptions & { extensions?: Record<string, unknown> },
+  ) {
+    super(code, message, retriable, options)
+    this.name = 'GatewayError'
+    this.extensions = options?.extensions
+  }
+}

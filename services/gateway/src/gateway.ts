@@ -1,13 +1,23 @@
+import { readFileSync } from 'node:fs'
 import type { Registry } from 'prom-client'
 import { openStorage, type Storage, storageTarget } from '../../../lib/db/index.ts'
 import { newRegistry, ServiceHttp } from '../../../lib/http/index.ts'
 import type { Logger } from '../../../lib/log/index.ts'
+import { type CreatedAdminKey, ensureAdminKey } from './auth/admin-key.ts'
+import { KeyVerifier } from './auth/key-verifier.ts'
 import type { Principal } from './auth/principal.ts'
+import { RateLimiter } from './auth/rate-limiter.ts'
+import { Authenticator } from './auth/request-auth.ts'
 import type { GatewayConfig } from './config.ts'
+import { EdgeClient } from './edge/edge.client.ts'
 import { GatewayEvents } from './events/gateway-events.ts'
-import { createApollo } from './graphql/apollo.ts'
+import { createApollo, schemaPath } from './graphql/apollo.ts'
 import { createContext } from './graphql/context.ts'
+import { formatErrorWith } from './graphql/error-codes.ts'
+import { executableSchema } from './graphql/executable-schema.ts'
 import { graphqlRoute } from './graphql/http-handler.ts'
+import { resolvers } from './graphql/resolvers.ts'
+import { attachGraphqlWs } from './graphql/ws.ts'
 import { importModelsDir } from './models/models-dir.importer.ts'
 import { seedDemo } from './policy/demo-seed.ts'
 import { PolicyPublisher } from './policy/policy.publisher.ts'
@@ -17,7 +27,13 @@ export type RunningGateway = {
   graphqlUrl: string
   port: number
   storage: Storage
-  /** Stops accepting requests, drains Apollo, closes the database. */
+  /** The in-process bus (tests emit `inspectionDecided` on it as ingest would). */
+  events: GatewayEvents
+  /** The admin key created at this start (no key existed, no GATEWAY_ADMIN_KEY), also in its 0600 file. */
+  adminKey: CreatedAdminKey | undefined
+  /** Publishes policies on `tokenline.policies.v2`; undefined without KAFKA_BROKERS. */
+  publisher: PolicyPublisher | undefined
+  /** Stops accepting requests and WebSockets, drains Apollo, closes the database. */
   close: () => Promise<void>
 }
 
@@ -57,19 +73,33 @@ export async function startGateway(
       'models imported',
     )
     if (config.demo) await seedDemo(storage, log)
-    const publisher = config.kafkaBrokers ? new PolicyPublisher(config.kafkaBrokers, storage, log) : undefined
-    publisher?.start()
+    const adminKey = await ensureAdminKey(storage, config, log)
     const events = new GatewayEvents()
-    // TRANSITIONAL (foundation commit of the write side): every request acts as an all-plants
-    // admin until API-key verification is wired into the HTTP route. Not to be released like this.
-    const unauthenticated: Principal = {
-      keyId: 'none',
-      name: 'unauthenticated',
-      role: 'admin',
-      allPlants: true,
-      plantIds: new Set(),
-    }
+    const publisher = config.kafkaBrokers ? new PolicyPublisher(config.kafkaBrokers, storage, log) : undefined
+    publisher?.start(events)
     const registry = deps.registry ?? newRegistry('tokenline_gateway')
+    const verifier = new KeyVerifier(storage, log)
+    const revocations = new AbortController()
+    void (async () => {
+      try {
+        for await (const [keyId] of events.listen('apiKeyRevoked', revocations.signal)) verifier.evict(keyId)
+      } catch {
+        // aborted at close
+      }
+    })()
+    const authenticator = new Authenticator(
+      verifier,
+      new RateLimiter(config.rateLimitPerSecond, config.rateLimitBurst),
+      log,
+      registry,
+    )
+    const edge = new EdgeClient({
+      defaultUrl: config.edgeUrl,
+      maxSubmitBytes: config.maxSubmitBytes,
+      timeoutMs: config.edgeTimeoutMs,
+    })
+    const context = (principal: Principal) =>
+      createContext(storage, config.maxPageSize, principal, events, edge)
     const apollo = createApollo(log, registry)
     await apollo.start()
     const http = new ServiceHttp({
@@ -84,11 +114,24 @@ export async function startGateway(
       routes: [
         graphqlRoute(apollo, {
           maxRequestBytes: config.maxRequestBytes,
-          context: () => createContext(storage, config.maxPageSize, unauthenticated, events),
+          authenticate: (req, res) => authenticator.http(req, res),
+          context,
         }),
       ],
     })
+    const ws = attachGraphqlWs(http.httpServer, {
+      schema: executableSchema(readFileSync(schemaPath, 'utf8'), resolvers as Record<string, unknown>),
+      authenticator,
+      verifier,
+      events,
+      context,
+      formatError: formatErrorWith(log),
+      log,
+    })
     const port = await http.listen().catch(async (err: unknown) => {
+      await ws.close()
+      revocations.abort()
+      await publisher?.close()
       await apollo.stop()
       throw err
     })
@@ -97,7 +140,12 @@ export async function startGateway(
       graphqlUrl: `http://${host}:${port}/graphql`,
       port,
       storage,
+      events,
+      adminKey,
+      publisher,
       close: async () => {
+        await ws.close()
+        revocations.abort()
         await publisher?.close()
         await http.close()
         await apollo.stop()

@@ -9,6 +9,8 @@ type EventMap = {
   inspectionDecided: [InspectionRow]
   /** A new policy version was stored (update or rollback). */
   policyChanged: [PolicyEvent]
+  /** An API key was revoked (its id): cached verifications and open WebSockets of it end now. */
+  apiKeyRevoked: [string]
 }
 
 /**

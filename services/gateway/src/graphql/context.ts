@@ -1,5 +1,6 @@
 import type { LineRow, PlantRow, ReviewRow, Storage } from '../../../../lib/db/index.ts'
 import type { Principal } from '../auth/principal.ts'
+import type { EdgeClient } from '../edge/edge.client.ts'
 import type { GatewayEvents } from '../events/gateway-events.ts'
 import { BatchLoader } from './internal/batch-loader.ts'
 
@@ -14,6 +15,8 @@ export type GatewayContext = {
   lines: BatchLoader<string, LineRow | undefined>
   plants: BatchLoader<string, PlantRow | undefined>
   reviews: BatchLoader<string, ReviewRow[]>
+  /** Lines' edge nodes: submitInspection forwards images there. */
+  edge: EdgeClient
 }
 
 export function createContext(
@@ -21,6 +24,7 @@ export function createContext(
   maxPageSize: number,
   principal: Principal,
   events: GatewayEvents,
+  edge: EdgeClient,
 ): GatewayContext {
   return {
     storage,
@@ -39,5 +43,6 @@ export function createContext(
       (ids) => storage.reviews.listForMany(ids),
       () => [],
     ),
+    edge,
   }
 }

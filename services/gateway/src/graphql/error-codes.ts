@@ -2,7 +2,7 @@ import type { GraphQLFormattedError } from 'graphql'
 import type { DbErrorCode } from '../../../../lib/db/index.ts'
 import { isTokenlineError } from '../../../../lib/errors/index.ts'
 import type { Logger } from '../../../../lib/log/index.ts'
-import type { GatewayErrorCode } from '../errors.ts'
+import { GatewayError, type GatewayErrorCode } from '../errors.ts'
 
 /**
  * The one place where internal error codes become `extensions.code` for clients. The keys are
@@ -24,6 +24,13 @@ export const extensionCodes: Record<DbErrorCode | GatewayErrorCode, string> = {
   GATEWAY_UNAUTHENTICATED: 'UNAUTHENTICATED',
   GATEWAY_FORBIDDEN: 'FORBIDDEN',
   GATEWAY_NOT_FOUND: 'NOT_FOUND',
+  GATEWAY_RATE_LIMITED: 'RATE_LIMITED',
+  GATEWAY_POLICY_INVALID: 'POLICY_INVALID',
+  GATEWAY_ALREADY_EXISTS: 'ALREADY_EXISTS',
+  GATEWAY_IMAGE_TOO_LARGE: 'IMAGE_TOO_LARGE',
+  GATEWAY_EDGE_REJECTED: 'BAD_USER_INPUT',
+  GATEWAY_EDGE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  GATEWAY_EDGE_NOT_CONFIGURED: 'FAILED_PRECONDITION',
 }
 
 /** Node/pg failures meaning "the database went away": worth a retry by the client. */
@@ -46,6 +53,7 @@ export function formatErrorWith(log: Logger) {
         ...formatted,
         message: original.message,
         extensions: {
+          ...(original instanceof GatewayError ? original.extensions : undefined),
           code: extensionCodes[original.code as keyof typeof extensionCodes],
           retriable: original.retriable,
         },

@@ -1,13 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { type ApolloServer, HeaderMap } from '@apollo/server'
 import type { Route } from '../../../../lib/http/index.ts'
+import type { Principal } from '../auth/principal.ts'
 import type { GatewayContext } from './context.ts'
 import { extensionCodes } from './error-codes.ts'
 
 export type GraphqlRouteOptions = {
   /** Largest POST body or GET query string accepted (bytes). */
   maxRequestBytes: number
-  context: () => GatewayContext
+  /** The request's verified API key; answers 401 / 429 itself and returns undefined when refused. */
+  authenticate: (req: IncomingMessage, res: ServerResponse) => Promise<Principal | undefined>
+  context: (principal: Principal) => GatewayContext
 }
 
 /**
@@ -18,6 +21,8 @@ export function graphqlRoute(apollo: ApolloServer<GatewayContext>, options: Grap
   return async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://gateway')
     if (url.pathname !== '/graphql') return false
+    const principal = await options.authenticate(req, res)
+    if (!principal) return true
     const method = (req.method ?? 'GET').toUpperCase()
     if (Buffer.byteLength(url.search) > options.maxRequestBytes) {
       tooLarge(res, options.maxRequestBytes)
@@ -53,7 +58,7 @@ export function graphqlRoute(apollo: ApolloServer<GatewayContext>, options: Grap
     }
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method, headers, search: url.search, body },
-      context: async () => options.context(),
+      context: async () => options.context(principal),
     })
     for (const [name, value] of response.headers) res.setHeader(name, value)
     res.statusCode = response.status ?? 200

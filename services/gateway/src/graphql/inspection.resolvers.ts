@@ -3,6 +3,7 @@ import {
   type DecidedBy as StoredDecidedBy,
   type InspectionFilter as StoredFilter,
 } from '../../../../lib/db/index.ts'
+import { canSeePlant, visiblePlants } from '../auth/principal.ts'
 import { GatewayError } from '../errors.ts'
 import type {
   ClassProbability,
@@ -37,10 +38,15 @@ export const inspectionQueries: Pick<QueryResolvers, 'inspections' | 'inspection
       )
     }
     const storedFilter = toStoredFilter(filter ?? {})
+    const scope = visiblePlants(ctx.principal)
+    if (scope) storedFilter.plantIds = scope
     const page = await ctx.storage.inspections.list(storedFilter, { first, after: after ?? null })
     return { filter: storedFilter, page }
   },
-  inspection: async (_parent, { id }, ctx) => (await ctx.storage.inspections.get(id)) ?? null,
+  inspection: async (_parent, { id }, ctx) => {
+    const row = await ctx.storage.inspections.get(id)
+    return row && canSeePlant(ctx.principal, row.plantId) ? row : null
+  },
 }
 
 export const InspectionConnection: InspectionConnectionResolvers = {

@@ -16,6 +16,9 @@ type GraphqlResponse = {
   errors?: { message: string; extensions?: Record<string, unknown> }[]
 }
 
+const adminKey = `tl_test_admin_${'x'.repeat(24)}`
+const auth = { authorization: `Bearer ${adminKey}` }
+
 describe('gateway GraphQL over HTTP (PGlite in memory)', () => {
   let storage: Storage
   let gateway: RunningGateway
@@ -25,7 +28,7 @@ describe('gateway GraphQL over HTTP (PGlite in memory)', () => {
   const query = async (text: string, variables?: Record<string, unknown>): Promise<GraphqlResponse> => {
     const res = await fetch(gateway.graphqlUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...auth },
       body: JSON.stringify({ query: text, variables }),
     })
     return (await res.json()) as GraphqlResponse
@@ -131,6 +134,7 @@ describe('gateway GraphQL over HTTP (PGlite in memory)', () => {
       GATEWAY_PORT: '0',
       TOKENLINE_MODELS_DIR: modelsDir,
       GATEWAY_MAX_REQUEST_BYTES: '4096',
+      GATEWAY_ADMIN_KEY: adminKey,
     })
     gateway = await startGateway(config, { log: pino({ level: 'silent' }), storage })
   })
@@ -334,7 +338,7 @@ describe('gateway GraphQL over HTTP (PGlite in memory)', () => {
 
     const big = await fetch(gateway.graphqlUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...auth },
       body: JSON.stringify({ query: `{ plants { id } } # ${'x'.repeat(5000)}` }),
     })
     expect(big.status).toBe(413)
@@ -342,7 +346,7 @@ describe('gateway GraphQL over HTTP (PGlite in memory)', () => {
 
     const notJson = await fetch(gateway.graphqlUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...auth },
       body: '{"query":',
     })
     expect(notJson.status).toBe(400)
@@ -356,7 +360,7 @@ describe('gateway GraphQL over HTTP (PGlite in memory)', () => {
     const metrics = await (await fetch(`${base}/metrics`)).text()
     expect(metrics).toMatch(/tokenline_gateway_graphql_requests_total\{operation="Page",outcome="ok"\} 2/)
     const get = await fetch(`${gateway.graphqlUrl}?query=${encodeURIComponent('{ plants { id } }')}`, {
-      headers: { 'apollo-require-preflight': 'true' },
+      headers: { 'apollo-require-preflight': 'true', ...auth },
     })
     expect(((await get.json()) as GraphqlResponse).data).toEqual({ plants: [{ id: 'plant-1' }] })
   })

@@ -8,6 +8,9 @@ import { loadConfig } from '../../../../services/gateway/src/config.ts'
 import { type RunningGateway, startGateway } from '../../../../services/gateway/src/gateway.ts'
 import { createTestDatabase } from '../../lib/db/postgres-test-database.ts'
 
+const adminKey = `tl_test_admin_${'x'.repeat(24)}`
+const auth = { authorization: `Bearer ${adminKey}` }
+
 describe('gateway on PostgreSQL (DATABASE_URL)', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>
   let gateway: RunningGateway
@@ -20,6 +23,7 @@ describe('gateway on PostgreSQL (DATABASE_URL)', () => {
       GATEWAY_PORT: '0',
       DATABASE_URL: database.url,
       TOKENLINE_MODELS_DIR: emptyModels,
+      GATEWAY_ADMIN_KEY: adminKey,
     })
     gateway = await startGateway(config, { log: pino({ level: 'silent' }) })
   })
@@ -42,7 +46,7 @@ describe('gateway on PostgreSQL (DATABASE_URL)', () => {
     })
     const res = await fetch(gateway.graphqlUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...auth },
       body: JSON.stringify({
         query: '{ lines { id plant { id } } inspections { edges { node { id decidedBy } } } }',
       }),

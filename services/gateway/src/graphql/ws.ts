@@ -1,0 +1,175 @@
+import type { IncomingMessage, Server } from 'node:http'
+import type { Duplex } from 'node:stream'
+import {
+  type GraphQLError,
+  GraphQLError as GraphQLErrorClass,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  parse,
+  specifiedRules,
+  type ValidationRule,
+  validate,
+} from 'graphql'
+import { useServer } from 'graphql-ws/use/ws'
+import { type WebSocket, WebSocketServer } from 'ws'
+import type { Logger } from '../../../../lib/log/index.ts'
+import type { KeyVerifier } from '../auth/key-verifier.ts'
+import type { Principal } from '../auth/principal.ts'
+import type { Authenticator } from '../auth/request-auth.ts'
+import type { GatewayEvents } from '../events/gateway-events.ts'
+import type { GatewayContext } from './context.ts'
+import { extensionCodes } from './error-codes.ts'
+
+/** Close codes (graphql-ws reserves 4400–4499 for the application's use like these). */
+export const wsCloseCodes = { unauthenticated: 4401, rateLimited: 4429 } as const
+
+export type GraphqlWsOptions = {
+  schema: GraphQLSchema
+  authenticator: Authenticator
+  verifier: KeyVerifier
+  events: GatewayEvents
+  context: (principal: Principal) => GatewayContext
+  /** Apollo's formatError for the HTTP path: the same codes, the same hiding of internals. */
+  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError
+  /**
+   * Validation rules added to graphql's own, for the HTTP and the WebSocket path alike (depth and
+   * complexity limits). Hook: pass the same list Apollo gets.
+   */
+  validationRules?: readonly ValidationRule[]
+  log: Logger
+  /** How often open sockets' keys are checked again for a revocation made elsewhere (ms); default 5000. */
+  recheckMs?: number
+}
+
+type Extra = { principal?: Principal }
+
+/**
+ * GraphQL over WebSocket (graphql-ws protocol, `graphql-transport-ws`) at `/graphql` on the
+ * service's own HTTP server. The API key comes in `connectionParams.authorization`
+ * (`Bearer <key>`) and is checked at connection init: a bad one closes the socket with 4401, a
+ * rate-limited address with 4429. Each operation is charged to the key's rate limit. Sockets of
+ * a key revoked through this gateway close at once (4401); one revoked elsewhere within
+ * `recheckMs` plus the verifier's cache time.
+ */
+export function attachGraphqlWs(server: Server, options: GraphqlWsOptions): { close: () => Promise<void> } {
+  const { schema, authenticator, log } = options
+  const wss = new WebSocketServer({ noServer: true })
+  const byKey = new Map<string, Set<WebSocket>>()
+  const rules = [...specifiedRules, ...(options.validationRules ?? [])]
+
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (new URL(req.url ?? '/', 'http://gateway').pathname !== '/graphql') {
+      socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n')
+      return
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req))
+  }
+  server.on('upgrade', onUpgrade)
+
+  const format = (errors: readonly GraphQLError[]) => errors.map((e) => options.formatError(e.toJSON(), e))
+
+  const disposable = useServer<Record<string, unknown> | undefined, Extra>(
+    {
+      schema,
+      onConnect: async (ctx) => {
+        const header = ctx.connectionParams?.authorization
+        const outcome = await authenticator.authenticate(
+          typeof header === 'string' ? header : undefined,
+          ctx.extra.request.socket.remoteAddress,
+        )
+        if (!outcome.ok) {
+          const code =
+            outcome.code === 'GATEWAY_RATE_LIMITED' ? wsCloseCodes.rateLimited : wsCloseCodes.unauthenticated
+          ctx.extra.socket.close(code, `${extensionCodes[outcome.code]}: ${outcome.message}`.slice(0, 120))
+          return false
+        }
+        const { principal } = outcome
+        ctx.extra.principal = principal
+        const sockets = byKey.get(principal.keyId) ?? new Set<WebSocket>()
+        byKey.set(principal.keyId, sockets)
+        sockets.add(ctx.extra.socket)
+        ctx.extra.socket.once('close', () => {
+          sockets.delete(ctx.extra.socket)
+          if (sockets.size === 0 && byKey.get(principal.keyId) === sockets) byKey.delete(principal.keyId)
+        })
+        return true
+      },
+      onSubscribe: (ctx, _id, payload) => {
+        const principal = ctx.extra.principal
+        if (!principal)
+          return [new GraphQLErrorClass('not connected', { extensions: { code: 'UNAUTHENTICATED' } })]
+        const charged = authenticator.charge(principal)
+        if (!charged.ok) {
+          return [
+            new GraphQLErrorClass(charged.message, {
+              extensions: {
+                code: extensionCodes[charged.code],
+                retriable: true,
+                retryAfter: charged.retryAfterSeconds,
+              },
+            }),
+          ]
+        }
+        let document: ReturnType<typeof parse>
+        try {
+          document = parse(payload.query)
+        } catch (err) {
+          return [err as GraphQLError]
+        }
+        const errors = validate(schema, document, rules)
+        if (errors.length > 0) return errors
+        return {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: options.context(principal),
+        }
+      },
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: format(result.errors as readonly GraphQLError[]) } : undefined,
+      onError: (_ctx, _id, _payload, errors) => format(errors),
+    },
+    wss,
+  )
+
+  const closeKey = (keyId: string, why: string) => {
+    for (const socket of byKey.get(keyId) ?? []) socket.close(wsCloseCodes.unauthenticated, why)
+  }
+  const stopListening = new AbortController()
+  void (async () => {
+    try {
+      for await (const [keyId] of options.events.listen('apiKeyRevoked', stopListening.signal)) {
+        closeKey(keyId, 'UNAUTHENTICATED: the API key was revoked')
+      }
+    } catch (err) {
+      if ((err as Error).name !== 'AbortError') log.error({ err }, 'WebSocket revocation listener failed')
+    }
+  })()
+  const recheck = setInterval(() => {
+    for (const keyId of byKey.keys()) {
+      options.verifier.stillValid(keyId).then(
+        (valid) => {
+          if (!valid) closeKey(keyId, 'UNAUTHENTICATED: the API key was revoked')
+        },
+        (err: unknown) =>
+          log.warn({ keyId, err: (err as Error).message }, 'could not recheck a WebSocket key'),
+      )
+    }
+  }, options.recheckMs ?? 5000)
+  recheck.unref()
+
+  return {
+    close: async () => {
+      clearInterval(recheck)
+      stopListening.abort()
+      server.off('upgrade', onUpgrade)
+      await disposable.dispose() // closes every socket with 1001 Going away
+      // A client that does not finish the close handshake within a second must not hold the
+      // HTTP server's close.
+      const deadline = Date.now() + 1000
+      while (wss.clients.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+      for (const socket of wss.clients) socket.terminate()
+    },
+  }
+}
