@@ -1,0 +1,72 @@
+/** Test-side GraphQL over HTTP with an API key. */
+
+export const testAdminKey = `tl_test_admin_${'x'.repeat(24)}`
+
+// biome-ignore lint/suspicious/noExplicitAny: answers are JSON, checked by value in the tests
+export type Json = any
+export type GraphqlAnswer = {
+  status: number
+  headers: Headers
+  data?: Record<string, Json> | null
+  errors?: { message: string; path?: string[]; extensions?: Record<string, Json> }[]
+}
+
+export async function gql(
+  url: string,
+  key: string | undefined,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<GraphqlAnswer> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  })
+  const body = (await res.json()) as Omit<GraphqlAnswer, 'status' | 'headers'>
+  return { status: res.status, headers: res.headers, ...body }
+}
+
+/** A valid policy input for the shipped models (models/edge-vit-s, models/cloud-vit-m). */
+export function policyInput(over: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    edge: { model: 'edge-vit-s', budget: 16, ladder: [64] },
+    cloud: { model: 'cloud-vit-m', budget: 256 },
+    escalation: {
+      thresholds: { minConfidence: 0.8 },
+      perClass: [{ label: 'pit', minConfidence: 0.9 }],
+      alwaysEscalate: ['crack'],
+      auditRate: 0.05,
+    },
+    cloudTokenCapPerHour: 100_000,
+    atCap: 'EDGE_VERDICT',
+    deadlineMs: 10_000,
+    pastDeadline: 'HOLD',
+    question: 'is there a scratch?',
+    costPer1kTokens: { edge: 0, cloud: 0.02 },
+    egress: { mode: 'WHOLE', regionMarginPatches: 1 },
+    ...over,
+  }
+}
+
+export const updatePolicyMutation = `mutation Update($lineId: ID!, $policy: PolicyInput!, $reason: String!) {
+  updatePolicy(lineId: $lineId, policy: $policy, reason: $reason) {
+    lineId plantId version author reason rolledBackTo warnings
+    edge { model budget ladder } cloud { model budget }
+    escalation { thresholds { minConfidence minMargin maxEntropy } perClass { label minConfidence } alwaysEscalate auditRate }
+    cloudTokenCapPerHour atCap deadlineMs pastDeadline question costPer1kTokens { edge cloud } egress { mode regionMarginPatches }
+  }
+}`
+
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await probe()
+    if (value !== undefined && value !== false) return value
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
