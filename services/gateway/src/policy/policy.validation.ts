@@ -182,7 +182,7 @@ function modelFor(
     return undefined
   }
   if (model.role !== role) {
-    add(path, `expected a model with role ${role}; ${JSON.stringify(name)} is a ${model.role} model`)
+    add(path, `expected a model with role ${role}; ${JSON.stringify(name)} has role ${model.role}`)
     return undefined
   }
   return model
