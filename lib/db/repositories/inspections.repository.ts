@@ -42,6 +42,8 @@ export type InspectionWrite = {
 export type InspectionFilter = {
   lineId?: string
   plantId?: string
+  /** Only inspections of these plants (an API key's); an empty list matches nothing. */
+  plantIds?: readonly string[]
   verdict?: string
   decidedBy?: DecidedBy
   escalated?: boolean
@@ -60,6 +62,9 @@ export type Page<T> = {
 
 /** Largest page the repository serves; the gateway caps lower. */
 export const MAX_PAGE_SIZE = 1000
+
+/** Most rows `count` counts. */
+export const MAX_COUNT = 100_000
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
@@ -237,11 +242,24 @@ export class InspectionsRepository {
     }
   }
 
-  async count(filter: InspectionFilter): Promise<number> {
-    const [row] = await this.db
-      .select({ n: count() })
+  /**
+   * Inspections matching `filter`, counting at most `atMost` of them: the answer `atMost` means
+   * "at least that many". Bounded so a page's count never scans a million rows.
+   */
+  async count(filter: InspectionFilter, atMost = MAX_COUNT): Promise<number> {
+    if (!Number.isInteger(atMost) || atMost < 1 || atMost > MAX_COUNT) {
+      throw new DbError(
+        'DB_INPUT_INVALID',
+        `expected an integer 1–${MAX_COUNT} for atMost; received ${JSON.stringify(atMost)}`,
+      )
+    }
+    const matching = this.db
+      .select({ one: sql`1` })
       .from(inspections)
       .where(and(...filterConditions(filter)))
+      .limit(atMost)
+      .as('matching')
+    const [row] = await this.db.select({ n: count() }).from(matching)
     return row?.n ?? 0
   }
 
@@ -266,6 +284,11 @@ function filterConditions(filter: InspectionFilter): SQL[] {
   const conditions: SQL[] = []
   if (filter.lineId !== undefined) conditions.push(eq(inspections.lineId, filter.lineId))
   if (filter.plantId !== undefined) conditions.push(eq(inspections.plantId, filter.plantId))
+  if (filter.plantIds !== undefined) {
+    conditions.push(
+      filter.plantIds.length === 0 ? sql`false` : inArray(inspections.plantId, [...filter.plantIds]),
+    )
+  }
   if (filter.verdict !== undefined) conditions.push(eq(inspections.verdict, filter.verdict))
   if (filter.decidedBy !== undefined) conditions.push(eq(inspections.decidedBy, filter.decidedBy))
   if (filter.escalated !== undefined) conditions.push(eq(inspections.escalated, filter.escalated))

@@ -26,6 +26,11 @@ const gatewayEnv = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]{24,200}$/, { error: 'expected 24–200 characters of A–Z, a–z, 0–9, _ or -' })
     .optional(),
+  GATEWAY_MAX_DEPTH: positiveIntVar(10, 'a positive integer number of nested fields'),
+  GATEWAY_MAX_ALIASES: positiveIntVar(30, 'a positive integer number of aliases'),
+  GATEWAY_MAX_COMPLEXITY: positiveIntVar(20_000, 'a positive integer cost'),
+  GATEWAY_REQUEST_TIMEOUT_MS: positiveIntVar(5000, 'a positive integer number of milliseconds'),
+  GATEWAY_INTROSPECTION: booleanVar(false),
 })
 
 export type GatewayConfig = {
@@ -55,6 +60,19 @@ export type GatewayConfig = {
    * it, a first start with no keys creates one and writes it to `<dataDir>/gateway-admin.key` (0600).
    */
   adminKey: string | undefined
+  /** Deepest field nesting an operation may have (introspection fields not counted); default 10. */
+  maxDepth: number
+  /** Most aliased fields one request may hold; default 30. */
+  maxAliases: number
+  /** Highest estimated cost of an operation (one per field, times the page size or 10 for lists); default 20000. */
+  maxComplexity: number
+  /**
+   * A request still running after this long (ms) is answered REQUEST_TIMEOUT and its remaining
+   * resolvers stop; also PostgreSQL's statement_timeout on the gateway's pool; default 5000.
+   */
+  requestTimeoutMs: number
+  /** Schema introspection and "Did you mean …" suggestions in errors; default false (`true` under `npm start`). */
+  introspection: boolean
 }
 
 /** Parses the gateway's environment; every problem is reported at once (ConfigError). */
@@ -73,5 +91,10 @@ export function loadConfig(env: Env): GatewayConfig {
     databaseConnectAttempts: parsed.DATABASE_CONNECT_ATTEMPTS,
     demo: parsed.GATEWAY_DEMO,
     adminKey: parsed.GATEWAY_ADMIN_KEY,
+    maxDepth: parsed.GATEWAY_MAX_DEPTH,
+    maxAliases: parsed.GATEWAY_MAX_ALIASES,
+    maxComplexity: parsed.GATEWAY_MAX_COMPLEXITY,
+    requestTimeoutMs: parsed.GATEWAY_REQUEST_TIMEOUT_MS,
+    introspection: parsed.GATEWAY_INTROSPECTION,
   }
 }

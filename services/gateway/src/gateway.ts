@@ -42,6 +42,7 @@ export async function startGateway(
       log,
       owner: 'gateway',
       connectAttempts: config.databaseConnectAttempts,
+      statementTimeoutMs: config.requestTimeoutMs,
     }))
   const closeStorage = () => (ownsStorage ? storage.close() : Promise.resolve())
   try {
@@ -70,12 +71,14 @@ export async function startGateway(
       plantIds: new Set(),
     }
     const registry = deps.registry ?? newRegistry('tokenline_gateway')
-    const apollo = createApollo(log, registry)
+    const apollo = createApollo(log, registry, config)
     await apollo.start()
     const http = new ServiceHttp({
       host: config.host,
       port: config.port,
       registry,
+      // A GET carries the whole request in its URL: room for GATEWAY_MAX_REQUEST_BYTES plus ordinary headers.
+      maxHeaderSize: config.maxRequestBytes + 16_384,
       ready: () =>
         storage.ping().then(
           () => true,
@@ -84,6 +87,7 @@ export async function startGateway(
       routes: [
         graphqlRoute(apollo, {
           maxRequestBytes: config.maxRequestBytes,
+          requestTimeoutMs: config.requestTimeoutMs,
           context: () => createContext(storage, config.maxPageSize, unauthenticated, events),
         }),
       ],

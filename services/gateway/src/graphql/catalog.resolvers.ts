@@ -1,14 +1,31 @@
+import { canSeePlant, visiblePlants } from '../auth/principal.ts'
 import type { LineResolvers, PlantResolvers, QueryResolvers } from './resolvers.generated.ts'
 
+// A plant the key may not see answers like one that does not exist: null, or absent from lists.
 export const catalogQueries: Pick<QueryResolvers, 'plants' | 'plant' | 'lines' | 'line'> = {
-  plants: (_parent, _args, ctx) => ctx.storage.plants.list(),
-  plant: async (_parent, { id }, ctx) => (await ctx.storage.plants.get(id)) ?? null,
-  lines: (_parent, { plantId }, ctx) => ctx.storage.lines.list(plantId ? { plantId } : {}),
-  line: async (_parent, { id }, ctx) => (await ctx.storage.lines.get(id)) ?? null,
+  plants: async (_parent, _args, ctx) => {
+    const plantIds = visiblePlants(ctx.principal)
+    return await ctx.storage.plants.list(plantIds ? { plantIds } : {})
+  },
+  plant: async (_parent, { id }, ctx) => {
+    if (!canSeePlant(ctx.principal, id)) return null
+    return (await ctx.plants.load(id)) ?? null
+  },
+  lines: async (_parent, { plantId }, ctx) => {
+    const plantIds = visiblePlants(ctx.principal)
+    return await ctx.storage.lines.list({
+      ...(plantId ? { plantId } : {}),
+      ...(plantIds ? { plantIds } : {}),
+    })
+  },
+  line: async (_parent, { id }, ctx) => {
+    const line = await ctx.lines.load(id)
+    return line && canSeePlant(ctx.principal, line.plantId) ? line : null
+  },
 }
 
 export const Plant: PlantResolvers = {
-  lines: (plant, _args, ctx) => ctx.storage.lines.list({ plantId: plant.id }),
+  lines: (plant, _args, ctx) => ctx.linesByPlant.load(plant.id),
 }
 
 export const Line: LineResolvers = {

@@ -1,7 +1,8 @@
-import type { LineRow, PlantRow, ReviewRow, Storage } from '../../../../lib/db/index.ts'
+import type { LineRow, PlantRow, ReviewRow, Storage, StoredScalingReport } from '../../../../lib/db/index.ts'
 import type { Principal } from '../auth/principal.ts'
 import type { GatewayEvents } from '../events/gateway-events.ts'
 import { BatchLoader } from './internal/batch-loader.ts'
+import type { Deadline } from './limits/deadline.ts'
 
 /** What every resolver sees; built fresh for each request (and each subscription). */
 export type GatewayContext = {
@@ -14,6 +15,12 @@ export type GatewayContext = {
   lines: BatchLoader<string, LineRow | undefined>
   plants: BatchLoader<string, PlantRow | undefined>
   reviews: BatchLoader<string, ReviewRow[]>
+  /** A plant's lines, by plant id. */
+  linesByPlant: BatchLoader<string, LineRow[]>
+  /** A model's scaling reports (newest first), by model name. */
+  reportsByModel: BatchLoader<string, StoredScalingReport[]>
+  /** The request's time limit (GATEWAY_REQUEST_TIMEOUT_MS); set per request by the limits plugin. */
+  deadline?: Deadline
 }
 
 export function createContext(
@@ -37,6 +44,14 @@ export function createContext(
     ),
     reviews: new BatchLoader(
       (ids) => storage.reviews.listForMany(ids),
+      () => [],
+    ),
+    linesByPlant: new BatchLoader(
+      (plantIds) => storage.lines.listForPlants(plantIds),
+      () => [],
+    ),
+    reportsByModel: new BatchLoader(
+      (models) => storage.scalingReports.listForModels(models),
       () => [],
     ),
   }

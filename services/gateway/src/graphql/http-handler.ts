@@ -3,10 +3,13 @@ import { type ApolloServer, HeaderMap } from '@apollo/server'
 import type { Route } from '../../../../lib/http/index.ts'
 import type { GatewayContext } from './context.ts'
 import { extensionCodes } from './error-codes.ts'
+import { Deadline, timeoutError } from './limits/deadline.ts'
 
 export type GraphqlRouteOptions = {
   /** Largest POST body or GET query string accepted (bytes). */
   maxRequestBytes: number
+  /** A request still running after this long (ms) is answered 504 REQUEST_TIMEOUT and stopped. */
+  requestTimeoutMs: number
   context: () => GatewayContext
 }
 
@@ -19,6 +22,16 @@ export function graphqlRoute(apollo: ApolloServer<GatewayContext>, options: Grap
     const url = new URL(req.url ?? '/', 'http://gateway')
     if (url.pathname !== '/graphql') return false
     const method = (req.method ?? 'GET').toUpperCase()
+    if (method !== 'GET' && method !== 'POST') {
+      res.setHeader('allow', 'GET, POST')
+      errorResponse(
+        res,
+        405,
+        extensionCodes.GATEWAY_METHOD_NOT_ALLOWED,
+        `expected GET or POST for /graphql; received ${method}`,
+      )
+      return true
+    }
     if (Buffer.byteLength(url.search) > options.maxRequestBytes) {
       tooLarge(res, options.maxRequestBytes)
       return true
@@ -51,10 +64,34 @@ export function graphqlRoute(apollo: ApolloServer<GatewayContext>, options: Grap
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value)
     }
-    const response = await apollo.executeHTTPGraphQLRequest({
+    const context = options.context()
+    const deadline = new Deadline(options.requestTimeoutMs)
+    context.deadline = deadline
+    const execution = apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method, headers, search: url.search, body },
-      context: async () => options.context(),
+      context: async () => context,
     })
+    let timer: NodeJS.Timeout | undefined
+    const response = await Promise.race([
+      execution,
+      new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), options.requestTimeoutMs)
+      }),
+    ])
+    clearTimeout(timer)
+    if (response === 'timeout') {
+      // Resolvers still waiting on the database see the deadline at their next field and stop;
+      // PostgreSQL's statement_timeout ends the statement in flight.
+      deadline.expire()
+      execution.catch(() => undefined)
+      errorResponse(
+        res,
+        504,
+        extensionCodes.GATEWAY_REQUEST_TIMEOUT,
+        timeoutError(options.requestTimeoutMs).message,
+      )
+      return true
+    }
     for (const [name, value] of response.headers) res.setHeader(name, value)
     res.statusCode = response.status ?? 200
     if (response.body.kind === 'complete') {
@@ -93,5 +130,5 @@ function tooLarge(res: ServerResponse, limit: number): void {
 
 function errorResponse(res: ServerResponse, status: number, code: string, message: string): void {
   res.writeHead(status, { 'content-type': 'application/json' })
-  res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }))
+  res.end(JSON.stringify({ errors: [{ message, extensions: { code, retriable: false } }] }))
 }

@@ -1,8 +1,10 @@
 import {
   inspectionCursor,
+  MAX_COUNT,
   type DecidedBy as StoredDecidedBy,
   type InspectionFilter as StoredFilter,
 } from '../../../../lib/db/index.ts'
+import { canSeePlant, visiblePlants } from '../auth/principal.ts'
 import { GatewayError } from '../errors.ts'
 import type {
   ClassProbability,
@@ -36,11 +38,15 @@ export const inspectionQueries: Pick<QueryResolvers, 'inspections' | 'inspection
         `expected at most ${ctx.maxPageSize} for first; received ${first}: page through with after`,
       )
     }
-    const storedFilter = toStoredFilter(filter ?? {})
+    const plantIds = visiblePlants(ctx.principal)
+    const storedFilter = { ...toStoredFilter(filter ?? {}), ...(plantIds ? { plantIds } : {}) }
     const page = await ctx.storage.inspections.list(storedFilter, { first, after: after ?? null })
     return { filter: storedFilter, page }
   },
-  inspection: async (_parent, { id }, ctx) => (await ctx.storage.inspections.get(id)) ?? null,
+  inspection: async (_parent, { id }, ctx) => {
+    const row = await ctx.storage.inspections.get(id)
+    return row && canSeePlant(ctx.principal, row.plantId) ? row : null
+  },
 }
 
 export const InspectionConnection: InspectionConnectionResolvers = {
@@ -51,7 +57,15 @@ export const InspectionConnection: InspectionConnectionResolvers = {
     startCursor: page.startCursor,
     endCursor: page.endCursor,
   }),
-  totalCount: ({ filter }, _args, ctx) => ctx.storage.inspections.count(filter),
+  totalCount: ({ filter }, { atMost }, ctx) => {
+    if (atMost < 1 || atMost > MAX_COUNT) {
+      throw new GatewayError(
+        'GATEWAY_ARGUMENT_INVALID',
+        `expected an integer 1–${MAX_COUNT} for totalCount(atMost); received ${atMost}`,
+      )
+    }
+    return ctx.storage.inspections.count(filter, atMost)
+  },
 }
 
 export const Inspection: InspectionResolvers = {
