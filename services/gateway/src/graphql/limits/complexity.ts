@@ -8,7 +8,8 @@ export const maxEstimatedNodes = 10_000
 
 /**
  * Cost of an operation, estimated from its text before it runs: every field costs 1, and a list
- * multiplies what is asked of each item by `first` (paginated fields) or by `assumedListSize`.
+ * multiplies what is asked of each item by `first` (paginated fields and connections, whose
+ * `edges` then count once) or by `assumedListSize`.
  * `totalCount(atMost)` counts up to `atMost` rows: 1 per 1,000. Introspection costs nothing here:
  * the schema bounds it, and GATEWAY_INTROSPECTION turns it off.
  *
@@ -37,6 +38,9 @@ export function estimateCost(
           if (field.name === 'totalCount' && typeof args.atMost === 'number') {
             return 1 + Math.ceil(args.atMost / 1000)
           }
+          // A connection's `first` already counted its edges.
+          if (field.name === 'edges' && type.name.endsWith('Connection')) return 1 + childComplexity
+          if (typeof args.first === 'number') return 1 + childComplexity * listSize(args)
           // By the type's text, not isListType: Apollo's schema may come from the other graphql build (CJS/ESM).
           return String(field.type).replace(/!$/, '').startsWith('[')
             ? 1 + childComplexity * listSize(args)
