@@ -52,6 +52,8 @@ runMain('start', async () => {
     LOG_LEVEL: config.LOG_LEVEL,
     // The whole loop with no setup: a demo line with its first policy, fed by the demo camera.
     GATEWAY_DEMO: process.env.GATEWAY_DEMO || 'true',
+    // A developer's machine: the schema browsable, suggestions in errors. Deployments leave it off.
+    GATEWAY_INTROSPECTION: process.env.GATEWAY_INTROSPECTION || 'true',
     EDGE_DEMO_RATE: process.env.EDGE_DEMO_RATE || '2',
     ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, String(port)])),
   }

@@ -13,6 +13,7 @@ export {
   type InspectionRow,
   type InspectionWrite,
   inspectionCursor,
+  MAX_COUNT,
   MAX_PAGE_SIZE,
   type ModelResultWrite,
   type Page,

@@ -168,6 +168,19 @@ export const inspections = pgTable(
     index('inspections_verdict_time_idx').on(t.verdict, t.receivedAt.desc(), t.id.desc()),
     index('inspections_decided_by_time_idx').on(t.decidedBy, t.receivedAt.desc(), t.id.desc()),
     index('inspections_escalated_time_idx').on(t.lineId, t.receivedAt.desc()).where(sql`${t.escalated}`),
+    // Filter pairs the API offers that a single-column index serves badly (a rare value deep in time order).
+    index('inspections_line_verdict_time_idx').on(t.lineId, t.verdict, t.receivedAt.desc(), t.id.desc()),
+    index('inspections_line_decided_by_time_idx').on(t.lineId, t.decidedBy, t.receivedAt.desc(), t.id.desc()),
+    index('inspections_plant_verdict_time_idx').on(t.plantId, t.verdict, t.receivedAt.desc(), t.id.desc()),
+    index('inspections_decided_by_verdict_time_idx').on(
+      t.decidedBy,
+      t.verdict,
+      t.receivedAt.desc(),
+      t.id.desc(),
+    ),
+    index('inspections_escalated_all_time_idx')
+      .on(t.receivedAt.desc(), t.id.desc())
+      .where(sql`${t.escalated}`),
   ],
 )
 

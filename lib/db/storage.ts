@@ -36,6 +36,8 @@ export type OpenStorageOptions = {
   connectAttempts?: number
   /** PostgreSQL pool size; default 10. */
   poolMax?: number
+  /** PostgreSQL `statement_timeout` of the pool's connections (ms; migrations run without it); default none. */
+  statementTimeoutMs?: number
 }
 
 export type Storage = {

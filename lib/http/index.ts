@@ -14,6 +14,8 @@ export type ServiceHttpOptions = {
   registry?: Registry
   /** Extra handlers tried in order before 404; return true when handled. */
   routes?: Route[]
+  /** Largest request line plus headers (bytes); default Node's 16 KiB. Longer requests get an empty 431. */
+  maxHeaderSize?: number
 }
 
 /**
@@ -27,7 +29,7 @@ export class ServiceHttp {
 
   constructor(private readonly options: ServiceHttpOptions) {
     this.registry = options.registry ?? newRegistry()
-    this.server = createServer((req, res) => {
+    this.server = createServer({ maxHeaderSize: options.maxHeaderSize }, (req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' })
         res.end(JSON.stringify({ error: { code: 'INTERNAL', message: (err as Error).message } }))

@@ -13,6 +13,8 @@ export type PostgresOptions = {
   connectAttempts?: number
   /** Pool size; default 10. */
   poolMax?: number
+  /** `statement_timeout` of every connection (ms): a statement running longer is cancelled (57014); default none. */
+  statementTimeoutMs?: number
   log?: Logger
 }
 
@@ -28,6 +30,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     connectionString: url,
     max: options.poolMax ?? 10,
     connectionTimeoutMillis: 5000,
+    ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
   })
   pool.on('error', (err) => options.log?.warn({ err }, 'idle PostgreSQL connection failed'))
   try {
@@ -57,11 +60,14 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     migrate: async () => {
       const client = await pool.connect()
       try {
+        // Building an index over millions of rows may take longer than any query should.
+        await client.query('set statement_timeout = 0')
         await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY])
         await migrate(drizzle({ client, schema }), { migrationsFolder })
       } finally {
         await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined)
-        client.release()
+        // Destroyed rather than returned: it no longer has the pool's statement_timeout.
+        client.release(true)
       }
     },
     ping: async () => {

@@ -63,6 +63,9 @@ export type Page<T> = {
 /** Largest page the repository serves; the gateway caps lower. */
 export const MAX_PAGE_SIZE = 1000
 
+/** Most rows `count` counts. */
+export const MAX_COUNT = 100_000
+
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 const rank = (table: string) =>
@@ -239,11 +242,24 @@ export class InspectionsRepository {
     }
   }
 
-  async count(filter: InspectionFilter): Promise<number> {
-    const [row] = await this.db
-      .select({ n: count() })
+  /**
+   * Inspections matching `filter`, counting at most `atMost` of them: the answer `atMost` means
+   * "at least that many". Bounded so a page's count never scans a million rows.
+   */
+  async count(filter: InspectionFilter, atMost = MAX_COUNT): Promise<number> {
+    if (!Number.isInteger(atMost) || atMost < 1 || atMost > MAX_COUNT) {
+      throw new DbError(
+        'DB_INPUT_INVALID',
+        `expected an integer 1–${MAX_COUNT} for atMost; received ${JSON.stringify(atMost)}`,
+      )
+    }
+    const matching = this.db
+      .select({ one: sql`1` })
       .from(inspections)
       .where(and(...filterConditions(filter)))
+      .limit(atMost)
+      .as('matching')
+    const [row] = await this.db.select({ n: count() }).from(matching)
     return row?.n ?? 0
   }
 

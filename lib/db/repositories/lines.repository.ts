@@ -1,4 +1,4 @@
-import { asc, eq, inArray } from 'drizzle-orm'
+import { and, asc, eq, inArray } from 'drizzle-orm'
 import type { Database } from '../database.ts'
 import { DbError } from '../errors.ts'
 import { sqlState } from '../internal/sql-state.ts'
@@ -61,9 +61,33 @@ export class LinesRepository {
     }
   }
 
-  list(filter: { plantId?: string } = {}): Promise<LineRow[]> {
-    const query = this.db.select().from(lines)
-    return (filter.plantId ? query.where(eq(lines.plantId, filter.plantId)) : query).orderBy(asc(lines.id))
+  /**
+   * Lines by id; only one plant's with `plantId`, only those of `plantIds` when given (an empty list
+   * matches nothing). Awaited here: a drizzle builder handed out runs its SQL at every `.then()`.
+   */
+  async list(filter: { plantId?: string; plantIds?: readonly string[] } = {}): Promise<LineRow[]> {
+    if (filter.plantIds?.length === 0) return []
+    const conditions = []
+    if (filter.plantId !== undefined) conditions.push(eq(lines.plantId, filter.plantId))
+    if (filter.plantIds !== undefined) conditions.push(inArray(lines.plantId, [...filter.plantIds]))
+    return await this.db
+      .select()
+      .from(lines)
+      .where(and(...conditions))
+      .orderBy(asc(lines.id))
+  }
+
+  /** The lines of each plant (by id), in one query. */
+  async listForPlants(plantIds: readonly string[]): Promise<Map<string, LineRow[]>> {
+    const byPlant = new Map<string, LineRow[]>()
+    if (plantIds.length === 0) return byPlant
+    const rows = await this.db
+      .select()
+      .from(lines)
+      .where(inArray(lines.plantId, [...plantIds]))
+      .orderBy(asc(lines.id))
+    for (const row of rows) byPlant.set(row.plantId, [...(byPlant.get(row.plantId) ?? []), row])
+    return byPlant
   }
 
   async get(id: string): Promise<LineRow | undefined> {

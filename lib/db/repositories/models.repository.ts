@@ -27,9 +27,10 @@ export class ModelsRepository {
     return row!
   }
 
-  list(filter: { role?: ModelRole } = {}): Promise<ModelRow[]> {
+  /** Awaited here: a drizzle builder handed out runs its SQL at every `.then()`. */
+  async list(filter: { role?: ModelRole } = {}): Promise<ModelRow[]> {
     const query = this.db.select().from(models)
-    return (filter.role ? query.where(eq(models.role, filter.role)) : query).orderBy(asc(models.name))
+    return await (filter.role ? query.where(eq(models.role, filter.role)) : query).orderBy(asc(models.name))
   }
 
   async get(name: string): Promise<ModelRow | undefined> {

@@ -27,8 +27,13 @@ export class PlantsRepository {
     return row
   }
 
-  list(): Promise<PlantRow[]> {
-    return this.db.select().from(plants).orderBy(asc(plants.id))
+  /** Plants by id; only those of `plantIds` when given. Awaited here: a drizzle builder runs its SQL at every `.then()`. */
+  async list(filter: { plantIds?: readonly string[] } = {}): Promise<PlantRow[]> {
+    if (filter.plantIds?.length === 0) return []
+    const query = this.db.select().from(plants)
+    return await (filter.plantIds ? query.where(inArray(plants.id, [...filter.plantIds])) : query).orderBy(
+      asc(plants.id),
+    )
   }
 
   async get(id: string): Promise<PlantRow | undefined> {

@@ -53,8 +53,8 @@ export class PoliciesRepository {
   }
 
   /** Newest first. */
-  history(lineId: string, limit = 100): Promise<PolicyRow[]> {
-    return this.db
+  async history(lineId: string, limit = 100): Promise<PolicyRow[]> {
+    return await this.db
       .select()
       .from(policies)
       .where(eq(policies.lineId, lineId))

@@ -56,9 +56,9 @@ export class ReviewsRepository {
   }
 
   /** Oldest first. */
-  listFor(inspectionId: string): Promise<ReviewRow[]> {
+  async listFor(inspectionId: string): Promise<ReviewRow[]> {
     assertUuid(inspectionId, 'inspectionId')
-    return this.db
+    return await this.db
       .select()
       .from(reviews)
       .where(eq(reviews.inspectionId, inspectionId))

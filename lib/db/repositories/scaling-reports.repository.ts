@@ -1,4 +1,4 @@
-import { asc, desc, eq, inArray } from 'drizzle-orm'
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm'
 import type { ScalingReportV1 } from '../../contracts/scaling-report.v1.ts'
 import type { Database } from '../database.ts'
 import { canonicalJson, sha256Hex } from '../internal/canonical-json.ts'
@@ -17,7 +17,10 @@ export function scalingReportId(report: ScalingReportV1): string {
 export class ScalingReportsRepository {
   constructor(private readonly db: Database) {}
 
-  /** Stores a validated report once; importing the same content again changes nothing. */
+  /**
+   * Stores a validated report once; importing the same content again changes nothing, except that
+   * answer-accuracy baselines missing from points stored before their columns existed are filled in.
+   */
   async import(report: ScalingReportV1): Promise<{ id: string; created: boolean }> {
     const id = scalingReportId(report)
     const created = await this.db.transaction(async (tx) => {
@@ -37,7 +40,10 @@ export class ScalingReportsRepository {
         })
         .onConflictDoNothing()
         .returning({ id: scalingReports.id })
-      if (inserted.length === 0) return false
+      if (inserted.length === 0) {
+        await backfillBaselines(tx, id, report)
+        return false
+      }
       await tx.insert(scalingPoints).values(
         report.points.map((p) => ({
           reportId: id,
@@ -49,6 +55,8 @@ export class ScalingReportsRepository {
           tokensPerImage: p.tokensPerImage,
           perClass: p.perClass,
           answerAccuracy: p.answerAccuracy ?? null,
+          visionAnswerAccuracy: p.visionAnswerAccuracy ?? null,
+          visionPosteriorAnswerAccuracy: p.visionPosteriorAnswerAccuracy ?? null,
         })),
       )
       return true
@@ -64,6 +72,21 @@ export class ScalingReportsRepository {
       : query
     ).orderBy(desc(scalingReports.createdAt), asc(scalingReports.id))
     return this.withPoints(reports)
+  }
+
+  /** Each model's reports (newest first), in two queries whatever the number of models. */
+  async listForModels(names: readonly string[]): Promise<Map<string, StoredScalingReport[]>> {
+    const byModel = new Map<string, StoredScalingReport[]>()
+    if (names.length === 0) return byModel
+    const reports = await this.db
+      .select()
+      .from(scalingReports)
+      .where(inArray(scalingReports.model, [...names]))
+      .orderBy(desc(scalingReports.createdAt), asc(scalingReports.id))
+    for (const report of await this.withPoints(reports)) {
+      byModel.set(report.model, [...(byModel.get(report.model) ?? []), report])
+    }
+    return byModel
   }
 
   async get(id: string): Promise<StoredScalingReport | undefined> {
@@ -86,5 +109,19 @@ export class ScalingReportsRepository {
     const byReport = new Map<string, ScalingPointRow[]>()
     for (const p of points) byReport.set(p.reportId, [...(byReport.get(p.reportId) ?? []), p])
     return reports.map((r) => ({ ...r, points: byReport.get(r.id) ?? [] }))
+  }
+}
+
+/** Sets the vision answer baselines of an already stored report's points where they are still null. */
+async function backfillBaselines(tx: Database, id: string, report: ScalingReportV1): Promise<void> {
+  for (const p of report.points) {
+    if (p.visionAnswerAccuracy === undefined && p.visionPosteriorAnswerAccuracy === undefined) continue
+    await tx
+      .update(scalingPoints)
+      .set({
+        visionAnswerAccuracy: sql`coalesce(${scalingPoints.visionAnswerAccuracy}, ${p.visionAnswerAccuracy ?? null})`,
+        visionPosteriorAnswerAccuracy: sql`coalesce(${scalingPoints.visionPosteriorAnswerAccuracy}, ${p.visionPosteriorAnswerAccuracy ?? null})`,
+      })
+      .where(and(eq(scalingPoints.reportId, id), eq(scalingPoints.budget, p.budget)))
   }
 }

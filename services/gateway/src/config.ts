@@ -38,6 +38,11 @@ const gatewayEnv = z.object({
     .transform((url) => url.replace(/\/+$/, ''))
     .optional(),
   GATEWAY_EDGE_TIMEOUT_MS: positiveIntVar(30_000, 'a positive integer number of milliseconds'),
+  GATEWAY_MAX_DEPTH: positiveIntVar(10, 'a positive integer number of nested fields'),
+  GATEWAY_MAX_ALIASES: positiveIntVar(30, 'a positive integer number of aliases'),
+  GATEWAY_MAX_COMPLEXITY: positiveIntVar(20_000, 'a positive integer cost'),
+  GATEWAY_REQUEST_TIMEOUT_MS: positiveIntVar(5000, 'a positive integer number of milliseconds'),
+  GATEWAY_INTROSPECTION: booleanVar(false),
 })
 
 export type GatewayConfig = {
@@ -77,6 +82,19 @@ export type GatewayConfig = {
   edgeUrl: string | undefined
   /** How long submitInspection waits for the edge's answer (ms); default 30000. */
   edgeTimeoutMs: number
+  /** Deepest field nesting an operation may have (introspection fields not counted); default 10. */
+  maxDepth: number
+  /** Most aliased fields one request may hold; default 30. */
+  maxAliases: number
+  /** Highest estimated cost of an operation (one per field, times the page size or 10 for lists); default 20000. */
+  maxComplexity: number
+  /**
+   * A request still running after this long (ms) is answered REQUEST_TIMEOUT and its remaining
+   * resolvers stop; also PostgreSQL's statement_timeout on the gateway's pool; default 5000.
+   */
+  requestTimeoutMs: number
+  /** Schema introspection and "Did you mean …" suggestions in errors; default false (`true` under `npm start`). */
+  introspection: boolean
 }
 
 /** Parses the gateway's environment; every problem is reported at once (ConfigError). */
@@ -100,5 +118,10 @@ export function loadConfig(env: Env): GatewayConfig {
     maxSubmitBytes: parsed.GATEWAY_MAX_SUBMIT_BYTES,
     edgeUrl: parsed.GATEWAY_EDGE_URL,
     edgeTimeoutMs: parsed.GATEWAY_EDGE_TIMEOUT_MS,
+    maxDepth: parsed.GATEWAY_MAX_DEPTH,
+    maxAliases: parsed.GATEWAY_MAX_ALIASES,
+    maxComplexity: parsed.GATEWAY_MAX_COMPLEXITY,
+    requestTimeoutMs: parsed.GATEWAY_REQUEST_TIMEOUT_MS,
+    introspection: parsed.GATEWAY_INTROSPECTION,
   }
 }

@@ -31,6 +31,18 @@ export const gatewayErrorCodes = [
   'GATEWAY_EDGE_UNAVAILABLE',
   /** The line has no edge URL and GATEWAY_EDGE_URL is unset. */
   'GATEWAY_EDGE_NOT_CONFIGURED',
+  /** An operation nested deeper than GATEWAY_MAX_DEPTH. */
+  'GATEWAY_QUERY_TOO_DEEP',
+  /** More aliased fields than GATEWAY_MAX_ALIASES. */
+  'GATEWAY_TOO_MANY_ALIASES',
+  /** An operation whose estimated cost is above GATEWAY_MAX_COMPLEXITY. */
+  'GATEWAY_QUERY_TOO_COMPLEX',
+  /** The request ran past GATEWAY_REQUEST_TIMEOUT_MS (or PostgreSQL's statement_timeout). */
+  'GATEWAY_REQUEST_TIMEOUT',
+  /** An HTTP method /graphql does not serve (only GET and POST). */
+  'GATEWAY_METHOD_NOT_ALLOWED',
+  /** An operation the gateway does not run over this transport (a subscription over HTTP). */
+  'GATEWAY_OPERATION_UNSUPPORTED',
 ] as const
 export type GatewayErrorCode = (typeof gatewayErrorCodes)[number]
 

@@ -58,6 +58,7 @@ export async function startGateway(
       log,
       owner: 'gateway',
       connectAttempts: config.databaseConnectAttempts,
+      statementTimeoutMs: config.requestTimeoutMs,
     }))
   const closeStorage = () => (ownsStorage ? storage.close() : Promise.resolve())
   try {
@@ -100,12 +101,14 @@ export async function startGateway(
     })
     const context = (principal: Principal) =>
       createContext(storage, config.maxPageSize, principal, events, edge)
-    const apollo = createApollo(log, registry)
+    const apollo = createApollo(log, registry, config)
     await apollo.start()
     const http = new ServiceHttp({
       host: config.host,
       port: config.port,
       registry,
+      // A GET carries the whole request in its URL: room for GATEWAY_MAX_REQUEST_BYTES plus ordinary headers.
+      maxHeaderSize: config.maxRequestBytes + 16_384,
       ready: () =>
         storage.ping().then(
           () => true,
@@ -115,6 +118,7 @@ export async function startGateway(
         graphqlRoute(apollo, {
           maxRequestBytes: config.maxRequestBytes,
           authenticate: (req, res) => authenticator.http(req, res),
+          requestTimeoutMs: config.requestTimeoutMs,
           context,
         }),
       ],

@@ -5,30 +5,68 @@ import { Counter, Histogram, type Registry } from 'prom-client'
 import type { Logger } from '../../../../lib/log/index.ts'
 import type { GatewayContext } from './context.ts'
 import { formatErrorWith } from './error-codes.ts'
+import { aliasLimitRule } from './limits/alias-limit.rule.ts'
+import { depthLimitRule } from './limits/depth-limit.rule.ts'
+import { limitsPlugin } from './limits/limits.plugin.ts'
 import { resolvers } from './resolvers.ts'
 
 /** schema.graphql at the repository root: the contract. */
 export const schemaPath = new URL('../../../../schema.graphql', import.meta.url)
 
-export function createApollo(log: Logger, registry: Registry): ApolloServer<GatewayContext> {
+export type ApolloOptions = {
+  /** GATEWAY_MAX_DEPTH */
+  maxDepth: number
+  /** GATEWAY_MAX_ALIASES */
+  maxAliases: number
+  /** GATEWAY_MAX_COMPLEXITY */
+  maxComplexity: number
+  /** GATEWAY_REQUEST_TIMEOUT_MS */
+  requestTimeoutMs: number
+  /** GATEWAY_INTROSPECTION: introspection and "Did you mean …" suggestions. */
+  introspection: boolean
+}
+
+/**
+ * Tokens a request may parse into. The 64 KB size cap alone allows ~30,000 tokens, and graphql's
+ * validation compares same-named fields pairwise; no real dashboard or CLI query comes near this.
+ */
+const maxTokens = 5000
+
+export function createApollo(
+  log: Logger,
+  registry: Registry,
+  options: ApolloOptions,
+): ApolloServer<GatewayContext> {
   return new ApolloServer<GatewayContext>({
     typeDefs: readFileSync(schemaPath, 'utf8'),
     resolvers,
     formatError: formatErrorWith(log),
-    introspection: true,
+    introspection: options.introspection,
+    // Suggestions name fields and types a client did not ask for: the schema, piece by piece.
+    hideSchemaDetailsFromClientErrors: !options.introspection,
+    parseOptions: { maxTokens },
+    validationRules: [depthLimitRule(options.maxDepth), aliasLimitRule(options.maxAliases)],
     // Stack traces name files and dependencies; clients get the code and message only, the log keeps the rest.
     includeStacktraceInErrorResponses: false,
     // Lifecycle owns SIGINT/SIGTERM; Apollo's own handler re-raises the signal, killing the process before storage closes.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginLandingPageDisabled(), metricsPlugin(registry)],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      limitsPlugin({ maxComplexity: options.maxComplexity, requestTimeoutMs: options.requestTimeoutMs }),
+      metricsPlugin(registry),
+    ],
   })
 }
+
+/** Distinct operation names that get their own metrics label; later ones count under `other`. */
+export const maxOperationLabels = 50
+const operationNamePattern = /^[_A-Za-z][_0-9A-Za-z]{0,63}$/
 
 /** Requests by operation name and outcome, and their duration (seconds). */
 function metricsPlugin(registry: Registry): ApolloServerPlugin<GatewayContext> {
   const requests = new Counter({
     name: 'tokenline_gateway_graphql_requests_total',
-    help: 'GraphQL requests by operation name and outcome (ok | error)',
+    help: 'GraphQL requests by operation name (the first 50 names seen, then other) and outcome (ok | error)',
     labelNames: ['operation', 'outcome'],
     registers: [registry],
   })
@@ -39,12 +77,21 @@ function metricsPlugin(registry: Registry): ApolloServerPlugin<GatewayContext> {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   })
+  // Clients choose operation names: without a bound, every new name is a new series, forever.
+  const labels = new Set<string>()
+  const label = (name: string | null | undefined): string => {
+    if (!name) return 'anonymous'
+    if (labels.has(name)) return name
+    if (labels.size >= maxOperationLabels || !operationNamePattern.test(name)) return 'other'
+    labels.add(name)
+    return name
+  }
   return {
     async requestDidStart() {
       const stop = duration.startTimer()
       return {
         async willSendResponse({ operationName, errors }) {
-          const operation = operationName ?? 'anonymous'
+          const operation = label(operationName)
           stop({ operation })
           requests.inc({ operation, outcome: errors?.length ? 'error' : 'ok' })
         },

@@ -1,26 +1,32 @@
-import { canSeePlant } from '../auth/principal.ts'
+import { canSeePlant, visiblePlants } from '../auth/principal.ts'
 import { currentPolicy } from './policy.resolvers.ts'
 import type { LineResolvers, PlantResolvers, QueryResolvers } from './resolvers.generated.ts'
 
-/** Plants and lines of the key's plants only; another plant's answers like a missing one. */
+// A plant the key may not see answers like one that does not exist: null, or absent from lists.
 export const catalogQueries: Pick<QueryResolvers, 'plants' | 'plant' | 'lines' | 'line'> = {
-  plants: async (_parent, _args, ctx) =>
-    (await ctx.storage.plants.list()).filter((p) => canSeePlant(ctx.principal, p.id)),
-  plant: async (_parent, { id }, ctx) =>
-    canSeePlant(ctx.principal, id) ? ((await ctx.storage.plants.get(id)) ?? null) : null,
+  plants: async (_parent, _args, ctx) => {
+    const plantIds = visiblePlants(ctx.principal)
+    return await ctx.storage.plants.list(plantIds ? { plantIds } : {})
+  },
+  plant: async (_parent, { id }, ctx) => {
+    if (!canSeePlant(ctx.principal, id)) return null
+    return (await ctx.plants.load(id)) ?? null
+  },
   lines: async (_parent, { plantId }, ctx) => {
-    if (plantId && !canSeePlant(ctx.principal, plantId)) return []
-    const rows = await ctx.storage.lines.list(plantId ? { plantId } : {})
-    return rows.filter((l) => canSeePlant(ctx.principal, l.plantId))
+    const plantIds = visiblePlants(ctx.principal)
+    return await ctx.storage.lines.list({
+      ...(plantId ? { plantId } : {}),
+      ...(plantIds ? { plantIds } : {}),
+    })
   },
   line: async (_parent, { id }, ctx) => {
-    const row = await ctx.storage.lines.get(id)
-    return row && canSeePlant(ctx.principal, row.plantId) ? row : null
+    const line = await ctx.lines.load(id)
+    return line && canSeePlant(ctx.principal, line.plantId) ? line : null
   },
 }
 
 export const Plant: PlantResolvers = {
-  lines: (plant, _args, ctx) => ctx.storage.lines.list({ plantId: plant.id }),
+  lines: (plant, _args, ctx) => ctx.linesByPlant.load(plant.id),
 }
 
 export const Line: LineResolvers = {

@@ -1,8 +1,9 @@
-import type { LineRow, PlantRow, ReviewRow, Storage } from '../../../../lib/db/index.ts'
+import type { LineRow, PlantRow, ReviewRow, Storage, StoredScalingReport } from '../../../../lib/db/index.ts'
 import type { Principal } from '../auth/principal.ts'
 import type { EdgeClient } from '../edge/edge.client.ts'
 import type { GatewayEvents } from '../events/gateway-events.ts'
 import { BatchLoader } from './internal/batch-loader.ts'
+import type { Deadline } from './limits/deadline.ts'
 
 /** What every resolver sees; built fresh for each request (and each subscription). */
 export type GatewayContext = {
@@ -17,6 +18,12 @@ export type GatewayContext = {
   reviews: BatchLoader<string, ReviewRow[]>
   /** Lines' edge nodes: submitInspection forwards images there. */
   edge: EdgeClient
+  /** A plant's lines, by plant id. */
+  linesByPlant: BatchLoader<string, LineRow[]>
+  /** A model's scaling reports (newest first), by model name. */
+  reportsByModel: BatchLoader<string, StoredScalingReport[]>
+  /** The request's time limit (GATEWAY_REQUEST_TIMEOUT_MS); set per request by the limits plugin. */
+  deadline?: Deadline
 }
 
 export function createContext(
@@ -44,5 +51,13 @@ export function createContext(
       () => [],
     ),
     edge,
+    linesByPlant: new BatchLoader(
+      (plantIds) => storage.lines.listForPlants(plantIds),
+      () => [],
+    ),
+    reportsByModel: new BatchLoader(
+      (models) => storage.scalingReports.listForModels(models),
+      () => [],
+    ),
   }
 }

@@ -31,6 +31,12 @@ export const extensionCodes: Record<DbErrorCode | GatewayErrorCode, string> = {
   GATEWAY_EDGE_REJECTED: 'BAD_USER_INPUT',
   GATEWAY_EDGE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   GATEWAY_EDGE_NOT_CONFIGURED: 'FAILED_PRECONDITION',
+  GATEWAY_QUERY_TOO_DEEP: 'QUERY_TOO_DEEP',
+  GATEWAY_TOO_MANY_ALIASES: 'TOO_MANY_ALIASES',
+  GATEWAY_QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
+  GATEWAY_REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
+  GATEWAY_METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
+  GATEWAY_OPERATION_UNSUPPORTED: 'BAD_REQUEST',
 }
 
 /** Node/pg failures meaning "the database went away": worth a retry by the client. */
@@ -42,12 +48,27 @@ const unavailableCodes = new Set([
   '57P03',
   '08006',
   '08003',
+  // too_many_connections: the server's own limit, not the pool's
+  '53300',
 ])
+
+/**
+ * pg-pool's own failures carry no code, only these messages: every connection busy for longer
+ * than connectionTimeoutMillis, or the pool already closed (shutdown). Both pass with time.
+ */
+const poolUnavailableMessages = [
+  'timeout exceeded when trying to connect',
+  'Connection terminated due to connection timeout',
+  'Cannot use a pool after calling end on the pool',
+]
+
+/** query_canceled: PostgreSQL's statement_timeout (GATEWAY_REQUEST_TIMEOUT_MS) ended the statement. */
+const statementTimeoutCode = '57014'
 
 /** Apollo `formatError`: maps codes, adds `retriable`, hides internals. */
 export function formatErrorWith(log: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = (error as { originalError?: unknown }).originalError ?? error
+    const original = innermost(error)
     if (isTokenlineError(original) && original.code in extensionCodes) {
       return {
         ...formatted,
@@ -63,7 +84,16 @@ export function formatErrorWith(log: Logger) {
     // GraphQLError with a code chose it themselves. Both pass as Apollo formatted them.
     const code = formatted.extensions?.code
     if (!formatted.path || (code !== undefined && code !== 'INTERNAL_SERVER_ERROR')) return formatted
-    if (causeCodes(original).some((code) => unavailableCodes.has(code))) {
+    const codes = causeCodes(original)
+    if (codes.includes(statementTimeoutCode)) {
+      log.warn({ path: formatted.path }, 'statement_timeout ended a query')
+      return {
+        message: 'the request ran past its time limit (GATEWAY_REQUEST_TIMEOUT_MS) and was stopped',
+        path: formatted.path,
+        extensions: { code: extensionCodes.GATEWAY_REQUEST_TIMEOUT, retriable: false },
+      }
+    }
+    if (codes.some((code) => unavailableCodes.has(code)) || causeMessages(original).some(isPoolUnavailable)) {
       log.warn({ err: original, path: formatted.path }, 'database unavailable during a query')
       return {
         message: 'the database is not reachable',
@@ -87,4 +117,30 @@ function causeCodes(err: unknown): string[] {
     if (typeof code === 'string') codes.push(code)
   }
   return codes
+}
+
+function causeMessages(err: unknown): string[] {
+  const messages: string[] = []
+  for (let e: unknown = err; e && messages.length < 5; e = (e as { cause?: unknown }).cause) {
+    if (e instanceof Error) messages.push(e.message)
+  }
+  return messages
+}
+
+function isPoolUnavailable(message: string): boolean {
+  return poolUnavailableMessages.some((m) => message.startsWith(m))
+}
+
+/**
+ * The error a resolver or plugin threw, under the GraphQLErrors that wrap it (a plugin's own
+ * GraphQLError is wrapped once more when it comes from the other graphql build, ESM vs CJS).
+ */
+function innermost(error: unknown): unknown {
+  let e = error
+  for (let depth = 0; depth < 3; depth++) {
+    const inner = (e as { originalError?: unknown }).originalError
+    if (inner === undefined || inner === null || inner === e) break
+    e = inner
+  }
+  return e
 }

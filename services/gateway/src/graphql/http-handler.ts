@@ -4,12 +4,15 @@ import type { Route } from '../../../../lib/http/index.ts'
 import type { Principal } from '../auth/principal.ts'
 import type { GatewayContext } from './context.ts'
 import { extensionCodes } from './error-codes.ts'
+import { Deadline, timeoutError } from './limits/deadline.ts'
 
 export type GraphqlRouteOptions = {
   /** Largest POST body or GET query string accepted (bytes). */
   maxRequestBytes: number
   /** The request's verified API key; answers 401 / 429 itself and returns undefined when refused. */
   authenticate: (req: IncomingMessage, res: ServerResponse) => Promise<Principal | undefined>
+  /** A request still running after this long (ms) is answered 504 REQUEST_TIMEOUT and stopped. */
+  requestTimeoutMs: number
   context: (principal: Principal) => GatewayContext
 }
 
@@ -24,6 +27,16 @@ export function graphqlRoute(apollo: ApolloServer<GatewayContext>, options: Grap
     const principal = await options.authenticate(req, res)
     if (!principal) return true
     const method = (req.method ?? 'GET').toUpperCase()
+    if (method !== 'GET' && method !== 'POST') {
+      res.setHeader('allow', 'GET, POST')
+      errorResponse(
+        res,
+        405,
+        extensionCodes.GATEWAY_METHOD_NOT_ALLOWED,
+        `expected GET or POST for /graphql; received ${method}`,
+      )
+      return true
+    }
     if (Buffer.byteLength(url.search) > options.maxRequestBytes) {
       tooLarge(res, options.maxRequestBytes)
       return true
@@ -56,10 +69,34 @@ export function graphqlRoute(apollo: ApolloServer<GatewayContext>, options: Grap
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value)
     }
-    const response = await apollo.executeHTTPGraphQLRequest({
+    const context = options.context(principal)
+    const deadline = new Deadline(options.requestTimeoutMs)
+    context.deadline = deadline
+    const execution = apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method, headers, search: url.search, body },
-      context: async () => options.context(principal),
+      context: async () => context,
     })
+    let timer: NodeJS.Timeout | undefined
+    const response = await Promise.race([
+      execution,
+      new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), options.requestTimeoutMs)
+      }),
+    ])
+    clearTimeout(timer)
+    if (response === 'timeout') {
+      // Resolvers still waiting on the database see the deadline at their next field and stop;
+      // PostgreSQL's statement_timeout ends the statement in flight.
+      deadline.expire()
+      execution.catch(() => undefined)
+      errorResponse(
+        res,
+        504,
+        extensionCodes.GATEWAY_REQUEST_TIMEOUT,
+        timeoutError(options.requestTimeoutMs).message,
+      )
+      return true
+    }
     for (const [name, value] of response.headers) res.setHeader(name, value)
     res.statusCode = response.status ?? 200
     if (response.body.kind === 'complete') {
@@ -98,5 +135,5 @@ function tooLarge(res: ServerResponse, limit: number): void {
 
 function errorResponse(res: ServerResponse, status: number, code: string, message: string): void {
   res.writeHead(status, { 'content-type': 'application/json' })
-  res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }))
+  res.end(JSON.stringify({ errors: [{ message, extensions: { code, retriable: false } }] }))
 }

@@ -1,5 +1,6 @@
 import {
   inspectionCursor,
+  MAX_COUNT,
   type DecidedBy as StoredDecidedBy,
   type InspectionFilter as StoredFilter,
 } from '../../../../lib/db/index.ts'
@@ -37,9 +38,8 @@ export const inspectionQueries: Pick<QueryResolvers, 'inspections' | 'inspection
         `expected at most ${ctx.maxPageSize} for first; received ${first}: page through with after`,
       )
     }
-    const storedFilter = toStoredFilter(filter ?? {})
-    const scope = visiblePlants(ctx.principal)
-    if (scope) storedFilter.plantIds = scope
+    const plantIds = visiblePlants(ctx.principal)
+    const storedFilter = { ...toStoredFilter(filter ?? {}), ...(plantIds ? { plantIds } : {}) }
     const page = await ctx.storage.inspections.list(storedFilter, { first, after: after ?? null })
     return { filter: storedFilter, page }
   },
@@ -57,7 +57,15 @@ export const InspectionConnection: InspectionConnectionResolvers = {
     startCursor: page.startCursor,
     endCursor: page.endCursor,
   }),
-  totalCount: ({ filter }, _args, ctx) => ctx.storage.inspections.count(filter),
+  totalCount: ({ filter }, { atMost }, ctx) => {
+    if (atMost < 1 || atMost > MAX_COUNT) {
+      throw new GatewayError(
+        'GATEWAY_ARGUMENT_INVALID',
+        `expected an integer 1–${MAX_COUNT} for totalCount(atMost); received ${atMost}`,
+      )
+    }
+    return ctx.storage.inspections.count(filter, atMost)
+  },
 }
 
 export const Inspection: InspectionResolvers = {

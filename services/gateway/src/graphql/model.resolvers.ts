@@ -12,8 +12,10 @@ import type {
 const toStored = { EDGE: 'edge', CLOUD: 'cloud' } as const satisfies Record<ModelRole, StoredModelRole>
 const fromStored = { edge: 'EDGE', cloud: 'CLOUD' } as const satisfies Record<StoredModelRole, ModelRole>
 
+// Models and scaling reports are a global catalog: every key sees all of them.
 export const modelQueries: Pick<QueryResolvers, 'models' | 'model' | 'scalingReports' | 'scalingReport'> = {
-  models: (_parent, { role }, ctx) => ctx.storage.models.list(role ? { role: toStored[role] } : {}),
+  models: async (_parent, { role }, ctx) =>
+    await ctx.storage.models.list(role ? { role: toStored[role] } : {}),
   model: async (_parent, { name }, ctx) => (await ctx.storage.models.get(name)) ?? null,
   scalingReports: (_parent, { model }, ctx) => ctx.storage.scalingReports.list(model ? { model } : {}),
   scalingReport: async (_parent, { id }, ctx) => (await ctx.storage.scalingReports.get(id)) ?? null,
@@ -39,7 +41,7 @@ export const Model: ModelResolvers = {
     const measuredWith = model.manifest.measuredWith
     return typeof measuredWith === 'string' ? measuredWith : null
   },
-  scalingReports: (model, _args, ctx) => ctx.storage.scalingReports.list({ model: model.name }),
+  scalingReports: (model, _args, ctx) => ctx.reportsByModel.load(model.name),
 }
 
 export const ScalingReport: ScalingReportResolvers = {

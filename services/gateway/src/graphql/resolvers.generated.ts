@@ -283,8 +283,16 @@ export type InspectionConnection = {
   __typename?: 'InspectionConnection';
   edges: Array<InspectionEdge>;
   pageInfo: PageInfo;
-  /** Inspections matching the filter, all pages together. */
+  /**
+   * Inspections matching the filter, all pages together, counted up to `atMost` (1–100,000): an
+   * answer equal to `atMost` means at least that many. Counting costs time; ask only when shown.
+   */
   totalCount: Scalars['Int']['output'];
+};
+
+
+export type InspectionConnectionTotalCountArgs = {
+  atMost?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type InspectionEdge = {
@@ -1301,7 +1309,7 @@ export type InspectionResolvers<ContextType = GatewayContext, ParentType extends
 export type InspectionConnectionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['InspectionConnection'] = ResolversParentTypes['InspectionConnection']> = {
   edges?: Resolver<Array<ResolversTypes['InspectionEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
-  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType, RequireFields<InspectionConnectionTotalCountArgs, 'atMost'>>;
 };
 
 export type InspectionEdgeResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['InspectionEdge'] = ResolversParentTypes['InspectionEdge']> = {

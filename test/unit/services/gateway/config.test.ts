@@ -16,6 +16,11 @@ describe('gateway loadConfig', () => {
       maxPageSize: 100,
       databaseConnectAttempts: 10,
       demo: false,
+      maxDepth: 10,
+      maxAliases: 30,
+      maxComplexity: 20_000,
+      requestTimeoutMs: 5000,
+      introspection: false,
     })
   })
 

@@ -1,0 +1,5 @@
+CREATE INDEX "inspections_line_verdict_time_idx" ON "inspections" USING btree ("line_id","verdict","received_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "inspections_line_decided_by_time_idx" ON "inspections" USING btree ("line_id","decided_by","received_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "inspections_plant_verdict_time_idx" ON "inspections" USING btree ("plant_id","verdict","received_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "inspections_decided_by_verdict_time_idx" ON "inspections" USING btree ("decided_by","verdict","received_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "inspections_escalated_all_time_idx" ON "inspections" USING btree ("received_at" DESC NULLS LAST,"id" DESC NULLS LAST) WHERE "inspections"."escalated";
