@@ -6,6 +6,8 @@ import { DbError } from './errors.ts'
 import { CostLedgerRepository } from './repositories/cost-ledger.repository.ts'
 import { EdgeInspectionsRepository } from './repositories/edge-inspections.repository.ts'
 import { EdgeOutboxRepository } from './repositories/edge-outbox.repository.ts'
+import { InspectionImagesRepository } from './repositories/inspection-images.repository.ts'
+import { InspectionStatsRepository } from './repositories/inspection-stats.repository.ts'
 import { InspectionsRepository } from './repositories/inspections.repository.ts'
 import { LinesRepository } from './repositories/lines.repository.ts'
 import { ModelsRepository } from './repositories/models.repository.ts'
@@ -50,6 +52,8 @@ export type Storage = {
   costLedger: CostLedgerRepository
   edgeInspections: EdgeInspectionsRepository
   edgeOutbox: EdgeOutboxRepository
+  inspectionImages: InspectionImagesRepository
+  inspectionStats: InspectionStatsRepository
   /**
    * Runs `fn` in one transaction over repositories bound to it: everything it writes commits
    * together or not at all (a throw rolls back and rethrows).
@@ -75,6 +79,8 @@ function repositories(db: Database): Repositories {
     costLedger: new CostLedgerRepository(db),
     edgeInspections: new EdgeInspectionsRepository(db),
     edgeOutbox: new EdgeOutboxRepository(db),
+    inspectionImages: new InspectionImagesRepository(db),
+    inspectionStats: new InspectionStatsRepository(db),
   }
 }
 

@@ -8,6 +8,7 @@ import { GatewayEvents } from './events/gateway-events.ts'
 import { createApollo } from './graphql/apollo.ts'
 import { createContext } from './graphql/context.ts'
 import { graphqlRoute } from './graphql/http-handler.ts'
+import { KafkaIngest } from './ingest/kafka.ingest.ts'
 import { importModelsDir } from './models/models-dir.importer.ts'
 import { seedDemo } from './policy/demo-seed.ts'
 import { PolicyPublisher } from './policy/policy.publisher.ts'
@@ -17,6 +18,8 @@ export type RunningGateway = {
   graphqlUrl: string
   port: number
   storage: Storage
+  /** The Kafka consumers of results, verdicts and escalations; absent without KAFKA_BROKERS. */
+  ingest?: KafkaIngest
   /** Stops accepting requests, drains Apollo, closes the database. */
   close: () => Promise<void>
 }
@@ -92,12 +95,18 @@ export async function startGateway(
       await apollo.stop()
       throw err
     })
+    const ingest = config.kafkaBrokers
+      ? new KafkaIngest({ brokers: config.kafkaBrokers, storage, events, log, registry })
+      : undefined
+    ingest?.start()
     const host = config.host.includes(':') ? `[${config.host}]` : config.host
     return {
       graphqlUrl: `http://${host}:${port}/graphql`,
       port,
       storage,
+      ingest,
       close: async () => {
+        await ingest?.close()
         await publisher?.close()
         await http.close()
         await apollo.stop()

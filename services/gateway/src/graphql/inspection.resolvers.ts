@@ -51,7 +51,7 @@ export const InspectionConnection: InspectionConnectionResolvers = {
     startCursor: page.startCursor,
     endCursor: page.endCursor,
   }),
-  totalCount: ({ filter }, _args, ctx) => ctx.storage.inspections.count(filter),
+  totalCount: ({ filter, count }, _args, ctx) => count?.() ?? ctx.storage.inspections.count(filter),
 }
 
 export const Inspection: InspectionResolvers = {
