@@ -45,8 +45,10 @@ export type InspectionWrite = {
   edge?: ModelResultWrite
   cloud?: ModelResultWrite & { answer?: number }
   /**
-   * `latencyMs` is ingest to final verdict; when absent it is computed as decidedAt − receivedAt
-   * (and recomputed when an earlier receivedAt arrives later, e.g. a result after its verdict).
+   * `latencyMs` is ingest to final verdict. The edge's figure is kept as given (it measures its
+   * own decision time); for a cloud or human verdict, and an edge one without it, it is
+   * decidedAt − receivedAt, recomputed when an earlier receivedAt arrives later (a result after
+   * its verdict), so a redelivered write can never change it.
    */
   final?: { verdict: string; decidedBy: DecidedBy; decidedAt: Date; latencyMs?: number }
   /** How the edge disposed of the case (results v1). */
@@ -126,13 +128,14 @@ const mergedReceivedAt = `least("inspections"."received_at", excluded."received_
 const msBetween = (from: string, to: string) =>
   `greatest(0, extract(epoch from (${to} - ${from})) * 1000)::float8`
 /**
- * Latency (ingest to final verdict, ms): the writer's figure when it won the final verdict and
- * gave one (the edge measures its own decision time), else decidedAt − receivedAt; a stored
- * cloud or human verdict is recomputed against a receivedAt that moved earlier.
+ * Latency (ingest to final verdict, ms): the edge's own figure when an edge verdict wins, else
+ * decidedAt − receivedAt; a stored cloud or human verdict is recomputed against a receivedAt
+ * that moved earlier.
  */
 const mergedLatency = sql.raw(
   `case when ${finalWinsText} ` +
-    `then coalesce(excluded."latency_ms", ${msBetween(mergedReceivedAt, 'excluded."decided_at"')}) ` +
+    `then (case when excluded."decided_by" = 'edge' then coalesce(excluded."latency_ms", ${msBetween(mergedReceivedAt, 'excluded."decided_at"')}) ` +
+    `else ${msBetween(mergedReceivedAt, 'excluded."decided_at"')} end) ` +
     `when "inspections"."decided_by" in ('cloud', 'human') then ${msBetween(mergedReceivedAt, '"inspections"."decided_at"')} ` +
     `else "inspections"."latency_ms" end`,
 )
@@ -199,7 +202,7 @@ export class InspectionsRepository {
           decidedBy: write.final?.decidedBy ?? null,
           decidedAt: write.final?.decidedAt ?? null,
           latencyMs: write.final
-            ? (write.final.latencyMs ??
+            ? ((write.final.decidedBy === 'edge' ? write.final.latencyMs : undefined) ??
               Math.max(0, write.final.decidedAt.getTime() - write.receivedAt.getTime()))
             : null,
           disposition: write.disposition ?? null,

@@ -37,7 +37,9 @@ export type KafkaIngestOptions = {
 }
 
 /** Final verdict identity: a write that changes it emits `inspectionDecided`. */
-const finalOf = (row: Pick<InspectionRow, 'verdict' | 'decidedBy' | 'decidedAt'> | undefined) =>
+const finalOf = (
+  row: { verdict: string | null; decidedBy: string | null; decidedAt: Date | null } | undefined,
+) =>
   row?.verdict == null ? null : `${row.verdict}\u0000${row.decidedBy}\u0000${row.decidedAt?.toISOString()}`
 
 /**
@@ -218,7 +220,11 @@ export class KafkaIngest {
       for (const write of writes) {
         const row = await tx.inspections.upsert(write)
         const final = finalOf(row)
-        if (final !== null && final !== before.get(row.id)) changed.set(row.id, row)
+        // Only the write that brought the final verdict announces it (a provisional result that
+        // lands after its cloud verdict does not), and only when it is new.
+        if (final !== null && final === finalOf(write.final) && final !== before.get(row.id)) {
+          changed.set(row.id, row)
+        }
         before.set(row.id, final)
       }
       return changed
