@@ -8,6 +8,13 @@ export type {
   EdgeInspectionWrite,
 } from './repositories/edge-inspections.repository.ts'
 export type { OutboxDepth, OutboxRow, OutboxWrite } from './repositories/edge-outbox.repository.ts'
+export type { InspectionImageRow } from './repositories/inspection-images.repository.ts'
+export type {
+  HourRow,
+  LineWindowStats,
+  PercentileTriple,
+  Tally,
+} from './repositories/inspection-stats.repository.ts'
 export {
   type InspectionFilter,
   type InspectionRow,
@@ -22,7 +29,7 @@ export type { LineRow } from './repositories/lines.repository.ts'
 export type { ModelRow } from './repositories/models.repository.ts'
 export type { PlantRow } from './repositories/plants.repository.ts'
 export type { PolicyChange, PolicyRow } from './repositories/policies.repository.ts'
-export type { ReviewRow, ReviewWrite } from './repositories/reviews.repository.ts'
+export type { ReviewQueueFilter, ReviewRow, ReviewWrite } from './repositories/reviews.repository.ts'
 export {
   type ScalingPointRow,
   type ScalingReportRow,

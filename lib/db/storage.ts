@@ -7,6 +7,8 @@ import { ApiKeysRepository } from './repositories/api-keys.repository.ts'
 import { CostLedgerRepository } from './repositories/cost-ledger.repository.ts'
 import { EdgeInspectionsRepository } from './repositories/edge-inspections.repository.ts'
 import { EdgeOutboxRepository } from './repositories/edge-outbox.repository.ts'
+import { InspectionImagesRepository } from './repositories/inspection-images.repository.ts'
+import { InspectionStatsRepository } from './repositories/inspection-stats.repository.ts'
 import { InspectionsRepository } from './repositories/inspections.repository.ts'
 import { LinesRepository } from './repositories/lines.repository.ts'
 import { ModelsRepository } from './repositories/models.repository.ts'
@@ -54,6 +56,8 @@ export type Storage = {
   edgeInspections: EdgeInspectionsRepository
   edgeOutbox: EdgeOutboxRepository
   apiKeys: ApiKeysRepository
+  inspectionImages: InspectionImagesRepository
+  inspectionStats: InspectionStatsRepository
   /**
    * Runs `fn` in one transaction over repositories bound to it: everything it writes commits
    * together or not at all (a throw rolls back and rethrows).
@@ -80,6 +84,8 @@ function repositories(db: Database): Repositories {
     edgeInspections: new EdgeInspectionsRepository(db),
     edgeOutbox: new EdgeOutboxRepository(db),
     apiKeys: new ApiKeysRepository(db),
+    inspectionImages: new InspectionImagesRepository(db),
+    inspectionStats: new InspectionStatsRepository(db),
   }
 }
 

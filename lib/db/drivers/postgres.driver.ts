@@ -33,6 +33,12 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
   })
   pool.on('error', (err) => options.log?.warn({ err }, 'idle PostgreSQL connection failed'))
+  // A connection the server drops while checked out (restart, pg_terminate_backend) emits 'error'
+  // on the client, which pg-pool does not handle then: without a listener it would crash the
+  // process. The query in flight still rejects, and callers retry it.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => options.log?.warn({ err }, 'PostgreSQL connection failed while in use'))
+  })
   try {
     await withRetry(() => pool.query('select 1'), {
       attempts: options.connectAttempts ?? 10,

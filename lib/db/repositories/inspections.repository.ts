@@ -1,8 +1,16 @@
-import { and, count, eq, gte, inArray, lt, type SQL, sql } from 'drizzle-orm'
+import { and, count, eq, gte, inArray, lt, ne, type SQL, sql } from 'drizzle-orm'
 import type { Database } from '../database.ts'
 import { DbError } from '../errors.ts'
 import { decodeCursor, encodeCursor } from '../internal/cursor.ts'
-import { costLedger, type DecidedBy, inspections, lines, type Probabilities, plants } from '../schema.ts'
+import {
+  costLedger,
+  type DecidedBy,
+  type Disposition,
+  inspections,
+  lines,
+  type Probabilities,
+  plants,
+} from '../schema.ts'
 
 export type InspectionRow = typeof inspections.$inferSelect
 
@@ -36,7 +44,23 @@ export type InspectionWrite = {
   escalated?: boolean
   edge?: ModelResultWrite
   cloud?: ModelResultWrite & { answer?: number }
+  /**
+   * `latencyMs` is ingest to final verdict. The edge's figure is kept as given (it measures its
+   * own decision time); for a cloud or human verdict, and an edge one without it, it is
+   * decidedAt − receivedAt, recomputed when an earlier receivedAt arrives later (a result after
+   * its verdict), so a redelivered write can never change it.
+   */
   final?: { verdict: string; decidedBy: DecidedBy; decidedAt: Date; latencyMs?: number }
+  /** How the edge disposed of the case (results v1). */
+  disposition?: Disposition
+  /** Why the edge asked for the cloud: confidence, margin, entropy, always-escalate or audit. */
+  escalationReason?: string
+  /** Budgets the edge tried, in order. */
+  ladder?: number[]
+  /** The edge's probability for its own label. */
+  edgeConfidence?: number
+  /** The cloud answered after the policy's deadline. */
+  cloudLate?: boolean
 }
 
 export type InspectionFilter = {
@@ -70,10 +94,10 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 
 const rank = (table: string) =>
   `(case ${table}."decided_by" when 'human' then 3 when 'cloud' then 2 when 'edge' then 1 else 0 end)`
-const finalWins = sql.raw(
+const finalWinsText =
   `(excluded."decided_by" is not null and (${rank('excluded')} > ${rank('"inspections"')} or ` +
-    `(${rank('excluded')} = ${rank('"inspections"')} and excluded."decided_at" >= coalesce("inspections"."decided_at", '-infinity'::timestamptz))))`,
-)
+  `(${rank('excluded')} = ${rank('"inspections"')} and excluded."decided_at" >= coalesce("inspections"."decided_at", '-infinity'::timestamptz))))`
+const finalWins = sql.raw(finalWinsText)
 
 const mergedColumns = [
   'question',
@@ -93,8 +117,33 @@ const mergedColumns = [
   'cloudLatencyMs',
   'cloudCost',
   'cloudAnswer',
+  'disposition',
+  'escalationReason',
+  'ladder',
+  'edgeConfidence',
+  'cloudLate',
 ] as const
-const finalColumns = ['verdict', 'decidedBy', 'decidedAt', 'latencyMs'] as const
+const finalColumns = ['verdict', 'decidedBy', 'decidedAt'] as const
+
+/**
+ * receivedAt is the earliest time any writer reports: a verdict that arrives before its result
+ * only knows when the case was escalated, the result later brings when it was captured.
+ */
+const mergedReceivedAt = `least("inspections"."received_at", excluded."received_at")`
+const msBetween = (from: string, to: string) =>
+  `greatest(0, extract(epoch from (${to} - ${from})) * 1000)::float8`
+/**
+ * Latency (ingest to final verdict, ms): the edge's own figure when an edge verdict wins, else
+ * decidedAt − receivedAt; a stored cloud or human verdict is recomputed against a receivedAt
+ * that moved earlier.
+ */
+const mergedLatency = sql.raw(
+  `case when ${finalWinsText} ` +
+    `then (case when excluded."decided_by" = 'edge' then coalesce(excluded."latency_ms", ${msBetween(mergedReceivedAt, 'excluded."decided_at"')}) ` +
+    `else ${msBetween(mergedReceivedAt, 'excluded."decided_at"')} end) ` +
+    `when "inspections"."decided_by" in ('cloud', 'human') then ${msBetween(mergedReceivedAt, '"inspections"."decided_at"')} ` +
+    `else "inspections"."latency_ms" end`,
+)
 
 const mergeSet: Record<string, SQL> = {
   ...Object.fromEntries(
@@ -112,6 +161,8 @@ const mergeSet: Record<string, SQL> = {
       ]
     }),
   ),
+  latencyMs: mergedLatency,
+  receivedAt: sql.raw(mergedReceivedAt),
   escalated: sql.raw(`("inspections"."escalated" or excluded."escalated")`),
   updatedAt: sql.raw(`excluded."updated_at"`),
 }
@@ -155,7 +206,15 @@ export class InspectionsRepository {
           verdict: write.final?.verdict ?? null,
           decidedBy: write.final?.decidedBy ?? null,
           decidedAt: write.final?.decidedAt ?? null,
-          latencyMs: write.final?.latencyMs ?? null,
+          latencyMs: write.final
+            ? ((write.final.decidedBy === 'edge' ? write.final.latencyMs : undefined) ??
+              Math.max(0, write.final.decidedAt.getTime() - write.receivedAt.getTime()))
+            : null,
+          disposition: write.disposition ?? null,
+          escalationReason: write.escalationReason ?? null,
+          ladder: write.ladder ?? null,
+          edgeConfidence: write.edgeConfidence ?? null,
+          cloudLate: write.cloudLate ?? null,
           updatedAt: new Date(),
         })
         .onConflictDoUpdate({ target: inspections.id, set: mergeSet })
@@ -183,6 +242,13 @@ export class InspectionsRepository {
             target: [costLedger.inspectionId, costLedger.tier],
             set: { tokens: sql.raw('excluded."tokens"'), cost: sql.raw('excluded."cost"') },
           })
+      }
+      if (write.edge !== undefined || row!.receivedAt.getTime() !== write.receivedAt.getTime()) {
+        // receivedAt may have moved earlier (a result after its verdict): keep the ledger's hour right.
+        await tx
+          .update(costLedger)
+          .set({ at: row!.receivedAt })
+          .where(and(eq(costLedger.inspectionId, write.id), ne(costLedger.at, row!.receivedAt)))
       }
       return row!
     })

@@ -18,6 +18,7 @@ import { executableSchema } from './graphql/executable-schema.ts'
 import { graphqlRoute } from './graphql/http-handler.ts'
 import { resolvers } from './graphql/resolvers.ts'
 import { attachGraphqlWs } from './graphql/ws.ts'
+import { KafkaIngest } from './ingest/kafka.ingest.ts'
 import { importModelsDir } from './models/models-dir.importer.ts'
 import { seedDemo } from './policy/demo-seed.ts'
 import { PolicyPublisher } from './policy/policy.publisher.ts'
@@ -33,6 +34,8 @@ export type RunningGateway = {
   adminKey: CreatedAdminKey | undefined
   /** Publishes policies on `tokenline.policies.v2`; undefined without KAFKA_BROKERS. */
   publisher: PolicyPublisher | undefined
+  /** The Kafka consumers of results, verdicts and escalations; absent without KAFKA_BROKERS. */
+  ingest?: KafkaIngest
   /** Stops accepting requests and WebSockets, drains Apollo, closes the database. */
   close: () => Promise<void>
 }
@@ -139,6 +142,10 @@ export async function startGateway(
       await apollo.stop()
       throw err
     })
+    const ingest = config.kafkaBrokers
+      ? new KafkaIngest({ brokers: config.kafkaBrokers, storage, events, log, registry })
+      : undefined
+    ingest?.start()
     const host = config.host.includes(':') ? `[${config.host}]` : config.host
     return {
       graphqlUrl: `http://${host}:${port}/graphql`,
@@ -147,8 +154,10 @@ export async function startGateway(
       events,
       adminKey,
       publisher,
+      ingest,
       close: async () => {
         await ws.close()
+        await ingest?.close()
         revocations.abort()
         await publisher?.close()
         await http.close()
