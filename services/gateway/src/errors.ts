@@ -17,6 +17,10 @@ export const gatewayErrorCodes = [
   'GATEWAY_FORBIDDEN',
   /** No such entity, or one of a plant the key may not see (the same answer, on purpose). */
   'GATEWAY_NOT_FOUND',
+  /** A replay needs per-image records (models/<model>/calibration.json, or logged cases) that are not there. */
+  'GATEWAY_REPLAY_NO_RECORDS',
+  /** A replay over more candidates or computation time than a request may use. */
+  'GATEWAY_REPLAY_TOO_LARGE',
 ] as const
 export type GatewayErrorCode = (typeof gatewayErrorCodes)[number]
 

@@ -11,6 +11,8 @@ import { graphqlRoute } from './graphql/http-handler.ts'
 import { importModelsDir } from './models/models-dir.importer.ts'
 import { seedDemo } from './policy/demo-seed.ts'
 import { PolicyPublisher } from './policy/policy.publisher.ts'
+import { CalibrationStore } from './replay/calibration-store.ts'
+import { ReplayService } from './replay/replay.service.ts'
 
 export type RunningGateway = {
   /** e.g. http://127.0.0.1:4000/graphql */
@@ -60,6 +62,7 @@ export async function startGateway(
     const publisher = config.kafkaBrokers ? new PolicyPublisher(config.kafkaBrokers, storage, log) : undefined
     publisher?.start()
     const events = new GatewayEvents()
+    const replay = new ReplayService(new CalibrationStore(config.modelsDir), { maxMs: config.replayMaxMs })
     // TRANSITIONAL (foundation commit of the write side): every request acts as an all-plants
     // admin until API-key verification is wired into the HTTP route. Not to be released like this.
     const unauthenticated: Principal = {
@@ -84,7 +87,7 @@ export async function startGateway(
       routes: [
         graphqlRoute(apollo, {
           maxRequestBytes: config.maxRequestBytes,
-          context: () => createContext(storage, config.maxPageSize, unauthenticated, events),
+          context: () => createContext(storage, config.maxPageSize, unauthenticated, events, replay),
         }),
       ],
     })

@@ -1,6 +1,7 @@
 import type { LineRow, PlantRow, ReviewRow, Storage } from '../../../../lib/db/index.ts'
 import type { Principal } from '../auth/principal.ts'
 import type { GatewayEvents } from '../events/gateway-events.ts'
+import type { ReplayService } from '../replay/replay.service.ts'
 import { BatchLoader } from './internal/batch-loader.ts'
 
 /** What every resolver sees; built fresh for each request (and each subscription). */
@@ -14,6 +15,8 @@ export type GatewayContext = {
   lines: BatchLoader<string, LineRow | undefined>
   plants: BatchLoader<string, PlantRow | undefined>
   reviews: BatchLoader<string, ReviewRow[]>
+  /** Policy frontier, recommendation and replay (calibration records cached across requests). */
+  replay: ReplayService
 }
 
 export function createContext(
@@ -21,8 +24,10 @@ export function createContext(
   maxPageSize: number,
   principal: Principal,
   events: GatewayEvents,
+  replay: ReplayService,
 ): GatewayContext {
   return {
+    replay,
     storage,
     principal,
     events,

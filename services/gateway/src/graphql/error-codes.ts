@@ -24,6 +24,8 @@ export const extensionCodes: Record<DbErrorCode | GatewayErrorCode, string> = {
   GATEWAY_UNAUTHENTICATED: 'UNAUTHENTICATED',
   GATEWAY_FORBIDDEN: 'FORBIDDEN',
   GATEWAY_NOT_FOUND: 'NOT_FOUND',
+  GATEWAY_REPLAY_NO_RECORDS: 'REPLAY_DATA_MISSING',
+  GATEWAY_REPLAY_TOO_LARGE: 'REPLAY_TOO_LARGE',
 }
 
 /** Node/pg failures meaning "the database went away": worth a retry by the client. */
