@@ -1,6 +1,7 @@
 /**
  * npm run eval -- --model <name|dir> --data <dir> --budgets 16,64,256 [--question "..." ...]
- *   [--compare-question] [--out report.json] [--write-manifest] [--limit n] [--threads 2] [--batch 32]
+ *   [--compare-question] [--out report.json] [--per-image records.json] [--write-manifest] [--limit n]
+ *   [--threads 2] [--batch 32]
  *
  * Evaluates a model at every budget on a labelled set (a generated dataset with labels.jsonl or a
  * `<dir>/<class>/*.png` folder) through the inference pool, with the serving preprocessing; prints
@@ -10,7 +11,9 @@
  * the only one); a fused report goes to `<out without .json>.q-<question slug>.json`.
  * --write-manifest stores the metrics (vision-only pass when there is one) and this command in
  * the model's manifest; the ONNX file and its sha256 stay as they are. --limit takes n images
- * chosen by a fixed-seed shuffle.
+ * chosen by a fixed-seed shuffle. --per-image writes every image's true label and calibrated
+ * probabilities at every budget of every pass (tokenline.calibration-records.v1, the format is in
+ * lib/contracts/calibration-records.v1.ts): what the gateway replays policies over.
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, isAbsolute, relative, resolve } from 'node:path'
@@ -21,6 +24,7 @@ import type { PowerLawFitV1 } from '../lib/contracts/scaling-report.v1.ts'
 import { writeManifestMetrics } from '../lib/inference/manifest.writer.ts'
 import { loadModel, resolveModelDir } from '../lib/inference/model.loader.ts'
 import { runMain } from '../lib/lifecycle/index.ts'
+import { buildCalibrationRecords } from '../lib/scaling/per-image.ts'
 import { runScaling, type ScalingPass } from '../lib/scaling/scaling-run.ts'
 import { openDataset } from '../lib/vision/dataset/open-dataset.ts'
 
@@ -146,6 +150,7 @@ runMain('eval', async () => {
       question: { type: 'string', multiple: true },
       'compare-question': { type: 'boolean', default: false },
       out: { type: 'string' },
+      'per-image': { type: 'string' },
       'write-manifest': { type: 'boolean', default: false },
       limit: { type: 'string' },
       threads: { type: 'string' },
@@ -217,6 +222,21 @@ runMain('eval', async () => {
       paths.push(path)
     }
     process.stderr.write(`eval: wrote ${paths.join(', ')}\n`)
+  }
+  if (values['per-image']) {
+    const path = values['per-image']
+    const records = buildCalibrationRecords({
+      manifest: model.manifest,
+      ids: items.map((i) => i.id),
+      passes,
+      dataset: { path: displayPath(dataset.dir), description },
+      command,
+    })
+    await mkdir(dirname(path), { recursive: true })
+    await writeFile(path, `${JSON.stringify(records)}\n`)
+    process.stderr.write(
+      `eval: wrote per-image records of ${items.length} images × ${budgets.length} budgets × ${passes.length} pass(es) to ${path}\n`,
+    )
   }
   if (values['write-manifest']) {
     const primary = plain ?? passes[0]!

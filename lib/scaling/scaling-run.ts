@@ -37,6 +37,8 @@ export interface ScalingPass {
   report: ScalingReportV1
   summaries: BudgetSummary[]
   notes: string[]
+  /** The raw per-image predictions of every budget, in `budgets` order (for per-image records). */
+  evaluations: BudgetEvaluation[]
 }
 
 /**
@@ -127,7 +129,7 @@ export async function runScaling(opts: ScalingRunOptions): Promise<ScalingPass[]
         points: summaries.map((s) => s.point),
         predictions: { labels: manifest.labels, budgets: evaluations },
       })
-      out.push({ question: q ? q.text : null, report, summaries, notes })
+      out.push({ question: q ? q.text : null, report, summaries, notes, evaluations })
     }
     return out
   } finally {

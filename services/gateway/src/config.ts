@@ -21,6 +21,7 @@ const gatewayEnv = z.object({
     z.number().max(1000, { error: 'expected at most 1000 items' }),
   ),
   DATABASE_CONNECT_ATTEMPTS: positiveIntVar(10, 'a positive integer number of attempts'),
+  GATEWAY_REPLAY_MAX_MS: positiveIntVar(5000, 'a positive integer number of milliseconds'),
   GATEWAY_DEMO: booleanVar(false),
   GATEWAY_ADMIN_KEY: z
     .string()
@@ -65,6 +66,8 @@ export type GatewayConfig = {
   maxPageSize: number
   /** PostgreSQL connection attempts with exponential backoff before giving up; default 10 (≈ 25 s). */
   databaseConnectAttempts: number
+  /** Computation time one policy frontier / recommendation may take before REPLAY_TOO_LARGE, ms; default 5000. */
+  replayMaxMs: number
   /** First start of an empty database creates the demo plant, line and policy (`npm start` sets it); default false. */
   demo: boolean
   /**
@@ -111,6 +114,7 @@ export function loadConfig(env: Env): GatewayConfig {
     maxRequestBytes: parsed.GATEWAY_MAX_REQUEST_BYTES,
     maxPageSize: parsed.GATEWAY_MAX_PAGE_SIZE,
     databaseConnectAttempts: parsed.DATABASE_CONNECT_ATTEMPTS,
+    replayMaxMs: parsed.GATEWAY_REPLAY_MAX_MS,
     demo: parsed.GATEWAY_DEMO,
     adminKey: parsed.GATEWAY_ADMIN_KEY,
     rateLimitPerSecond: parsed.GATEWAY_RATE_LIMIT_PER_SECOND,

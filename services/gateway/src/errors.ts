@@ -43,6 +43,10 @@ export const gatewayErrorCodes = [
   'GATEWAY_METHOD_NOT_ALLOWED',
   /** An operation the gateway does not run over this transport (a subscription over HTTP). */
   'GATEWAY_OPERATION_UNSUPPORTED',
+  /** A replay needs per-image records (models/<model>/calibration.json, or logged cases) that are not there. */
+  'GATEWAY_REPLAY_NO_RECORDS',
+  /** A replay over more candidates or computation time than a request may use. */
+  'GATEWAY_REPLAY_TOO_LARGE',
 ] as const
 export type GatewayErrorCode = (typeof gatewayErrorCodes)[number]
 

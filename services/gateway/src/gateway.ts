@@ -22,6 +22,8 @@ import { KafkaIngest } from './ingest/kafka.ingest.ts'
 import { importModelsDir } from './models/models-dir.importer.ts'
 import { seedDemo } from './policy/demo-seed.ts'
 import { PolicyPublisher } from './policy/policy.publisher.ts'
+import { CalibrationStore } from './replay/calibration-store.ts'
+import { ReplayService } from './replay/replay.service.ts'
 
 export type RunningGateway = {
   /** e.g. http://127.0.0.1:4000/graphql */
@@ -81,6 +83,7 @@ export async function startGateway(
     const events = new GatewayEvents()
     const publisher = config.kafkaBrokers ? new PolicyPublisher(config.kafkaBrokers, storage, log) : undefined
     publisher?.start(events)
+    const replay = new ReplayService(new CalibrationStore(config.modelsDir), { maxMs: config.replayMaxMs })
     const registry = deps.registry ?? newRegistry('tokenline_gateway')
     const verifier = new KeyVerifier(storage, log)
     const revocations = new AbortController()
@@ -103,7 +106,7 @@ export async function startGateway(
       timeoutMs: config.edgeTimeoutMs,
     })
     const context = (principal: Principal) =>
-      createContext(storage, config.maxPageSize, principal, events, edge)
+      createContext(storage, config.maxPageSize, principal, events, edge, replay)
     const apollo = createApollo(log, registry, config)
     await apollo.start()
     const http = new ServiceHttp({

@@ -2,6 +2,7 @@ import type { LineRow, PlantRow, ReviewRow, Storage, StoredScalingReport } from 
 import type { Principal } from '../auth/principal.ts'
 import type { EdgeClient } from '../edge/edge.client.ts'
 import type { GatewayEvents } from '../events/gateway-events.ts'
+import type { ReplayService } from '../replay/replay.service.ts'
 import { BatchLoader } from './internal/batch-loader.ts'
 import type { Deadline } from './limits/deadline.ts'
 
@@ -24,6 +25,8 @@ export type GatewayContext = {
   reportsByModel: BatchLoader<string, StoredScalingReport[]>
   /** The request's time limit (GATEWAY_REQUEST_TIMEOUT_MS); set per request by the limits plugin. */
   deadline?: Deadline
+  /** Policy frontier, recommendation and replay (calibration records cached across requests). */
+  replay: ReplayService
 }
 
 export function createContext(
@@ -32,8 +35,10 @@ export function createContext(
   principal: Principal,
   events: GatewayEvents,
   edge: EdgeClient,
+  replay: ReplayService,
 ): GatewayContext {
   return {
+    replay,
     storage,
     principal,
     events,

@@ -37,6 +37,8 @@ export const extensionCodes: Record<DbErrorCode | GatewayErrorCode, string> = {
   GATEWAY_REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
   GATEWAY_METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
   GATEWAY_OPERATION_UNSUPPORTED: 'BAD_REQUEST',
+  GATEWAY_REPLAY_NO_RECORDS: 'REPLAY_DATA_MISSING',
+  GATEWAY_REPLAY_TOO_LARGE: 'REPLAY_TOO_LARGE',
 }
 
 /** Node/pg failures meaning "the database went away": worth a retry by the client. */

@@ -750,11 +750,15 @@ export type ReplayResult = {
   costPer1k: Scalars['Float']['output'];
   edgeTokensPer1k: Scalars['Float']['output'];
   escalationRate: Scalars['Float']['output'];
+  /** Fraction held for a person (egress none); a held image counts as decided right, with no tokens. */
+  holdRate: Scalars['Float']['output'];
   /** Images replayed. */
   images: Scalars['Int']['output'];
   /** Expected decision latency (ms): edge per rung plus the cloud for escalated images. */
   latencyMsMean: Scalars['Float']['output'];
   latencyMsP95: Scalars['Float']['output'];
+  /** What this replay does not model (hourly cap, question, logged-data limits), in words. */
+  notes: Array<Scalars['String']['output']>;
   /** On the frontier: no other candidate is at least as accurate and cheaper. */
   pareto: Scalars['Boolean']['output'];
   perClassRecall: Array<ClassValue>;
@@ -1493,9 +1497,11 @@ export type ReplayResultResolvers<ContextType = GatewayContext, ParentType exten
   costPer1k?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   edgeTokensPer1k?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   escalationRate?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  holdRate?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   images?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   latencyMsMean?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   latencyMsP95?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  notes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   pareto?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   perClassRecall?: Resolver<Array<ResolversTypes['ClassValue']>, ParentType, ContextType>;
   policy?: Resolver<ResolversTypes['ReplayPolicy'], ParentType, ContextType>;

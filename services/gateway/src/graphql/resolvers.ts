@@ -6,6 +6,7 @@ import { Inspection, InspectionConnection, inspectionQueries } from './inspectio
 import { inspectionResultFields } from './inspection-result.resolvers.ts'
 import { Model, modelQueries, ScalingPoint, ScalingReport } from './model.resolvers.ts'
 import { policyMutations, policyQueries } from './policy.resolvers.ts'
+import { replayQueries } from './replay.resolvers.ts'
 import type { Resolvers } from './resolvers.generated.ts'
 import { reviewMutations, reviewQueries } from './review.resolvers.ts'
 import { statsQueries } from './stats.resolvers.ts'
@@ -22,6 +23,7 @@ export const resolvers: Resolvers = {
     ...policyQueries,
     ...statsQueries,
     ...reviewQueries,
+    ...replayQueries,
   },
   Mutation: { ...adminMutations, ...policyMutations, ...apiKeyMutations, ...reviewMutations },
   Subscription,

@@ -3,6 +3,7 @@ import { canSeePlant } from '../auth/principal.ts'
 import { GatewayError } from '../errors.ts'
 import type { PolicyEvent } from '../events/gateway-events.ts'
 import { createContext, type GatewayContext } from './context.ts'
+import { BatchLoader } from './internal/batch-loader.ts'
 import { view, visibleLine } from './policy.resolvers.ts'
 import type { SubscriptionResolvers } from './resolvers.generated.ts'
 
@@ -85,8 +86,8 @@ function only<T>(source: AsyncIterableIterator<T>, keep: (value: T) => boolean):
  * request, so each event gets new ones (else line names stay stale and cached reviews grow).
  */
 function freshLoaders(ctx: GatewayContext): void {
-  const fresh = createContext(ctx.storage, ctx.maxPageSize, ctx.principal, ctx.events, ctx.edge)
-  ctx.lines = fresh.lines
-  ctx.plants = fresh.plants
-  ctx.reviews = fresh.reviews
+  const fresh = createContext(ctx.storage, ctx.maxPageSize, ctx.principal, ctx.events, ctx.edge, ctx.replay)
+  for (const [name, value] of Object.entries(fresh)) {
+    if (value instanceof BatchLoader) (ctx as Record<string, unknown>)[name] = value
+  }
 }
