@@ -126,6 +126,7 @@ export async function startGateway(
           authenticate: (req, res) => authenticator.http(req, res),
           requestTimeoutMs: config.requestTimeoutMs,
           context,
+          log,
         }),
       ],
     })

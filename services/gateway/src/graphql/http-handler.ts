@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { type ApolloServer, HeaderMap } from '@apollo/server'
 import type { Route } from '../../../../lib/http/index.ts'
+import type { Logger } from '../../../../lib/log/index.ts'
 import type { Principal } from '../auth/principal.ts'
 import type { GatewayContext } from './context.ts'
 import { extensionCodes } from './error-codes.ts'
@@ -14,6 +15,8 @@ export type GraphqlRouteOptions = {
   /** A request still running after this long (ms) is answered 504 REQUEST_TIMEOUT and stopped. */
   requestTimeoutMs: number
   context: (principal: Principal) => GatewayContext
+  /** Where infrastructure failures met before execution (the key check) are logged. */
+  log?: Logger
 }
 
 /**
@@ -24,7 +27,39 @@ export function graphqlRoute(apollo: ApolloServer<GatewayContext>, options: Grap
   return async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://gateway')
     if (url.pathname !== '/graphql') return false
-    const principal = await options.authenticate(req, res)
+    // The key is looked up in the database: the request's time limit covers that wait too (a held
+    // embedded database must not hang a request before its deadline starts).
+    let authTimer: NodeJS.Timeout | undefined
+    const principal = await Promise.race([
+      // A key that cannot be checked (database unreachable or its pool exhausted) is the
+      // service's fault, not the client's: 503, retriable.
+      options.authenticate(req, res).catch((err: unknown) => ({ failed: err }) as const),
+      new Promise<'timeout'>((resolve) => {
+        authTimer = setTimeout(() => resolve('timeout'), options.requestTimeoutMs)
+      }),
+    ])
+    clearTimeout(authTimer)
+    if (principal === 'timeout') {
+      errorResponse(
+        res,
+        504,
+        extensionCodes.GATEWAY_REQUEST_TIMEOUT,
+        timeoutError(options.requestTimeoutMs).message,
+      )
+      return true
+    }
+    if (principal && 'failed' in principal) {
+      options.log?.warn({ err: principal.failed }, 'API key check failed: database unavailable')
+      res.setHeader('retry-after', '1')
+      errorResponse(
+        res,
+        503,
+        'SERVICE_UNAVAILABLE',
+        'the API key could not be checked: the database is not reachable',
+        true,
+      )
+      return true
+    }
     if (!principal) return true
     const method = (req.method ?? 'GET').toUpperCase()
     if (method !== 'GET' && method !== 'POST') {
@@ -133,7 +168,13 @@ function tooLarge(res: ServerResponse, limit: number): void {
   )
 }
 
-function errorResponse(res: ServerResponse, status: number, code: string, message: string): void {
+function errorResponse(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  retriable = false,
+): void {
   res.writeHead(status, { 'content-type': 'application/json' })
-  res.end(JSON.stringify({ errors: [{ message, extensions: { code, retriable: false } }] }))
+  res.end(JSON.stringify({ errors: [{ message, extensions: { code, retriable } }] }))
 }

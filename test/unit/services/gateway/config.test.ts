@@ -21,6 +21,13 @@ describe('gateway loadConfig', () => {
       maxComplexity: 20_000,
       requestTimeoutMs: 5000,
       introspection: false,
+      adminKey: undefined,
+      replayMaxMs: 5000,
+      rateLimitPerSecond: 50,
+      rateLimitBurst: 100,
+      maxSubmitBytes: 4 * 1024 * 1024,
+      edgeUrl: undefined,
+      edgeTimeoutMs: 30_000,
     })
   })
 
