@@ -185,6 +185,16 @@ describe('subscriptions over graphql-ws', () => {
     expect(gateway.events.listenerCount('inspectionDecided')).toBe(0)
   })
 
+  it('tells a client that sends a subscription over HTTP to use the WebSocket', async () => {
+    const { errors } = await gql(
+      gateway.graphqlUrl,
+      testAdminKey,
+      'subscription { policyChanged { version } }',
+    )
+    expect(errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT')
+    expect(errors?.[0]?.message).toContain('subscriptions run over WebSocket')
+  })
+
   it('closes the sockets of a key when it is revoked', async () => {
     const created = await gql(
       gateway.graphqlUrl,
