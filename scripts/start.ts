@@ -4,6 +4,7 @@
  * cloud and the edge, each as a child process, each only after the one before answers /readyz.
  * Services whose `services/<name>/src/main.ts` does not exist yet are reported, not faked.
  */
+import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { pino } from 'pino'
 import { Lifecycle, runMain } from '../lib/lifecycle/index.ts'
@@ -55,6 +56,8 @@ runMain('start', async () => {
     // A developer's machine: the schema browsable, suggestions in errors. Deployments leave it off.
     GATEWAY_INTROSPECTION: process.env.GATEWAY_INTROSPECTION || 'true',
     EDGE_DEMO_RATE: process.env.EDGE_DEMO_RATE || '2',
+    // submitInspection forwards to the local edge for lines without their own edgeUrl.
+    GATEWAY_EDGE_URL: process.env.GATEWAY_EDGE_URL || `http://${probeHost}:${ports.EDGE_PORT}`,
     ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, String(port)])),
   }
 
@@ -149,7 +152,7 @@ function summary(
   dashboard: boolean,
 ): string[] {
   const http = (port: number) => `http://${host}:${port}`
-  return plan.map((service) => {
+  return plan.flatMap((service) => {
     const name = service.name.padEnd(8)
     if (service.skipped) {
       return service.name === 'broker'
@@ -159,8 +162,12 @@ function summary(
     switch (service.name) {
       case 'broker':
         return `  ${name} Kafka protocol at ${kafkaBrokers}, health ${http(ports.BROKER_HTTP_PORT)}/healthz, log under ${join(dataDir, 'broker')}`
-      case 'gateway':
-        return `  ${name} ${dashboard ? `dashboard ${http(ports.GATEWAY_PORT)}/  ` : ''}GraphQL ${http(ports.GATEWAY_PORT)}/graphql  database ${config.DATABASE_URL ? redact(config.DATABASE_URL) : `embedded PGlite under ${join(dataDir, 'pglite')}`}`
+      case 'gateway': {
+        const keyFile = join(dataDir, 'gateway-admin.key')
+        const line = `  ${name} ${dashboard ? `dashboard ${http(ports.GATEWAY_PORT)}/  ` : ''}GraphQL ${http(ports.GATEWAY_PORT)}/graphql  database ${config.DATABASE_URL ? redact(config.DATABASE_URL) : `embedded PGlite under ${join(dataDir, 'pglite')}`}`
+        if (!existsSync(keyFile)) return line
+        return [line, `  ${' '.repeat(9)}admin API key (send as "authorization: Bearer <key>") in ${keyFile}`]
+      }
       case 'cloud':
         return `  ${name} health and metrics ${http(ports.CLOUD_PORT)}/healthz`
       case 'edge':

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -65,9 +65,13 @@ describe('npm start', () => {
       }
 
       if (present.includes('gateway')) {
+        // First start: the admin key is in the data dir, and npm start says where.
+        const keyFile = join(dataDir, 'gateway-admin.key')
+        expect(output).toContain(`admin API key (send as "authorization: Bearer <key>") in ${keyFile}`)
+        const key = readFileSync(keyFile, 'utf8').trim()
         const res = await fetch(`http://127.0.0.1:${ports.GATEWAY_PORT}/graphql`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
           body: JSON.stringify({ query: '{ lines { id name } scalingReports { id model } }' }),
         })
         expect(res.status).toBe(200)

@@ -4,7 +4,7 @@ import {
   type GraphQLSchema,
   isObjectType,
   isScalarType,
-} from 'graphql'
+} from 'graphql/index.js' // the instance graphql-ws loads: see ws.ts
 
 type FieldResolver = GraphQLFieldResolver<unknown, unknown>
 type SubscriptionField = { subscribe: FieldResolver; resolve?: FieldResolver }

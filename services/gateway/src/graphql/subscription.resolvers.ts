@@ -19,8 +19,9 @@ export const Subscription: SubscriptionResolvers = {
       return only(ctx.events.listen('inspectionDecided'), ([row]) => wanted(ctx, row, lineId, plantId))
     },
     resolve: (payload: unknown, _args: unknown, ctx: GatewayContext) => {
+      const [row] = event<InspectionRow>(payload)
       freshLoaders(ctx)
-      return (payload as [InspectionRow])[0]
+      return row
     },
   },
   policyChanged: {
@@ -31,11 +32,22 @@ export const Subscription: SubscriptionResolvers = {
       )
     },
     resolve: (payload: unknown, _args: unknown, ctx: GatewayContext) => {
+      const [changed] = event<PolicyEvent>(payload)
       freshLoaders(ctx)
-      const [event] = payload as [PolicyEvent]
-      return view(event.row, event, ctx)
+      return view(changed.row, changed, ctx)
     },
   },
+}
+
+/** The event a subscription delivers; a subscription sent over HTTP (executed as a query) has none. */
+function event<T>(payload: unknown): [T] {
+  if (!Array.isArray(payload)) {
+    throw new GatewayError(
+      'GATEWAY_ARGUMENT_INVALID',
+      'subscriptions run over WebSocket (graphql-ws protocol) at /graphql; HTTP answers queries and mutations',
+    )
+  }
+  return payload as [T]
 }
 
 async function checkFilter(

@@ -1,15 +1,17 @@
 import type { IncomingMessage, Server } from 'node:http'
 import type { Duplex } from 'node:stream'
+// graphql/index.js, not graphql: the same instance graphql-ws itself loads. Node resolves both to
+// it anyway; vitest's resolver prefers graphql's ESM build for our files, and graphql refuses a
+// schema or error of another instance ("from another module or realm").
 import {
-  type GraphQLError,
-  GraphQLError as GraphQLErrorClass,
+  GraphQLError,
   type GraphQLFormattedError,
   type GraphQLSchema,
   parse,
   specifiedRules,
   type ValidationRule,
   validate,
-} from 'graphql'
+} from 'graphql/index.js'
 import { useServer } from 'graphql-ws/use/ws'
 import { type WebSocket, WebSocketServer } from 'ws'
 import type { Logger } from '../../../../lib/log/index.ts'
@@ -97,11 +99,11 @@ export function attachGraphqlWs(server: Server, options: GraphqlWsOptions): { cl
       onSubscribe: (ctx, _id, payload) => {
         const principal = ctx.extra.principal
         if (!principal)
-          return [new GraphQLErrorClass('not connected', { extensions: { code: 'UNAUTHENTICATED' } })]
+          return [new GraphQLError('not connected', { extensions: { code: 'UNAUTHENTICATED' } })]
         const charged = authenticator.charge(principal)
         if (!charged.ok) {
           return [
-            new GraphQLErrorClass(charged.message, {
+            new GraphQLError(charged.message, {
               extensions: {
                 code: extensionCodes[charged.code],
                 retriable: true,
@@ -114,10 +116,12 @@ export function attachGraphqlWs(server: Server, options: GraphqlWsOptions): { cl
         try {
           document = parse(payload.query)
         } catch (err) {
-          return [err as GraphQLError]
+          return [new GraphQLError((err as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })]
         }
         const errors = validate(schema, document, rules)
-        if (errors.length > 0) return errors
+        // Rules built elsewhere may report errors of another graphql instance; graphql-ws knows its own.
+        if (errors.length > 0)
+          return errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: e.extensions }))
         return {
           schema,
           document,

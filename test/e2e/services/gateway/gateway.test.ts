@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -84,9 +84,20 @@ describe('npm run gateway and npm run scaling:import', () => {
 
     expect((await fetch(url.replace('/graphql', '/healthz'))).status).toBe(200)
     expect((await fetch(url.replace('/graphql', '/readyz'))).status).toBe(200)
-    const res = await fetch(url, {
+    // First start with no key: an admin key, logged once and in a 0600 file under the data dir.
+    const keyFile = join(dataDir, 'gateway-admin.key')
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600)
+    const key = readFileSync(keyFile, 'utf8').trim()
+    expect(output).toContain(`authorization: Bearer ${key}`)
+    const anonymous = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ lines { id } }' }),
+    })
+    expect(anonymous.status).toBe(401)
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
       body: JSON.stringify({
         query:
           '{ lines { id } scalingReports { model question points { budget } fit { overall { alpha } } } }',

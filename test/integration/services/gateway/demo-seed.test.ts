@@ -6,6 +6,7 @@ import { type PolicyV2, policyV2 } from '../../../../lib/messaging/index.ts'
 import { loadConfig } from '../../../../services/gateway/src/config.ts'
 import { type RunningGateway, startGateway } from '../../../../services/gateway/src/gateway.ts'
 import { startTestBroker, type TestBroker } from '../../lib/messaging/embedded-broker.ts'
+import { gql, testAdminKey } from './gateway-client.ts'
 
 let broker: TestBroker
 let storage: Storage
@@ -19,6 +20,7 @@ beforeAll(async () => {
     GATEWAY_DEMO: 'true',
     KAFKA_BROKERS: broker.brokers.join(','),
     LOG_LEVEL: 'silent',
+    GATEWAY_ADMIN_KEY: testAdminKey,
   })
   gateway = await startGateway(config, { log: pino({ level: 'silent' }), storage })
 }, 60_000)
@@ -63,6 +65,20 @@ describe('gateway first start with GATEWAY_DEMO', () => {
       lineId: 'demo-line',
       version: 1,
       rolledBackTo: null,
+    })
+  })
+
+  it('serves the demo policy to the admin key', async () => {
+    const { data, errors } = await gql(
+      gateway.graphqlUrl,
+      testAdminKey,
+      '{ line(id: "demo-line") { policy { version author edge { model budget ladder } warnings } } }',
+    )
+    expect(errors).toBeUndefined()
+    expect(data?.line.policy).toMatchObject({
+      version: 1,
+      author: 'tokenline (first start)',
+      edge: { model: 'edge-vit-s', budget: 16, ladder: [64] },
     })
   })
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
@@ -57,5 +57,44 @@ describe('gateway on PostgreSQL (DATABASE_URL)', () => {
         inspections: { edges: [{ node: { id, decidedBy: 'EDGE' } }] },
       },
     })
+  })
+})
+
+describe('gateway first start on PostgreSQL without any key', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>
+  let gateway: RunningGateway | undefined
+  let dataDir: string
+
+  beforeAll(async () => {
+    database = await createTestDatabase()
+    dataDir = mkdtempSync(join(tmpdir(), 'tokenline-gateway-pg-key-'))
+  })
+
+  afterAll(async () => {
+    await gateway?.close()
+    await database?.drop()
+    rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  it('writes the admin key to <dataDir>/gateway-admin.key (0600) too, and it works', async () => {
+    gateway = await startGateway(
+      loadConfig({
+        GATEWAY_PORT: '0',
+        DATABASE_URL: database.url,
+        TOKENLINE_DATA_DIR: dataDir,
+        TOKENLINE_MODELS_DIR: dataDir,
+      }),
+      { log: pino({ level: 'silent' }) },
+    )
+    const file = join(dataDir, 'gateway-admin.key')
+    expect(statSync(file).mode & 0o777).toBe(0o600)
+    const secret = readFileSync(file, 'utf8').trim()
+    expect(gateway.adminKey?.secret).toBe(secret)
+    const res = await fetch(gateway.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
+      body: JSON.stringify({ query: '{ me { role allPlants } }' }),
+    })
+    expect(await res.json()).toEqual({ data: { me: { role: 'ADMIN', allPlants: true } } })
   })
 })

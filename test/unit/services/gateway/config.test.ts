@@ -59,6 +59,41 @@ describe('gateway loadConfig', () => {
     })
   })
 
+  it('reads the access, rate limit and edge variables', () => {
+    expect(
+      loadConfig({
+        GATEWAY_ADMIN_KEY: `tl_${'k'.repeat(40)}`,
+        GATEWAY_RATE_LIMIT_PER_SECOND: '0.5',
+        GATEWAY_RATE_LIMIT_BURST: '7',
+        GATEWAY_MAX_SUBMIT_BYTES: '1000',
+        GATEWAY_EDGE_URL: 'http://127.0.0.1:7070/',
+        GATEWAY_EDGE_TIMEOUT_MS: '2500',
+      }),
+    ).toMatchObject({
+      adminKey: `tl_${'k'.repeat(40)}`,
+      rateLimitPerSecond: 0.5,
+      rateLimitBurst: 7,
+      maxSubmitBytes: 1000,
+      edgeUrl: 'http://127.0.0.1:7070',
+      edgeTimeoutMs: 2500,
+    })
+    let error: unknown
+    try {
+      loadConfig({
+        GATEWAY_RATE_LIMIT_PER_SECOND: '-1',
+        GATEWAY_EDGE_URL: 'edge:7070',
+        GATEWAY_ADMIN_KEY: 'short',
+      })
+    } catch (err) {
+      error = err
+    }
+    expect([...(error as ConfigError).problems].sort()).toEqual([
+      'GATEWAY_ADMIN_KEY: expected 24–200 characters of A–Z, a–z, 0–9, _ or -; received "short"',
+      'GATEWAY_EDGE_URL: expected an http:// or https:// URL of an edge node; received "edge:7070"',
+      'GATEWAY_RATE_LIMIT_PER_SECOND: expected a number of requests per second >= 0 (0 = no limit); received "-1"',
+    ])
+  })
+
   it('lists every problem at once, naming the variable and the bad value', () => {
     let error: unknown
     try {
