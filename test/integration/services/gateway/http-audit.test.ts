@@ -1,6 +1,6 @@
 import type pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { adminKey, seedInspections, seedPlants, startCountedGateway } from './gateway-fixture.ts'
+import { adminKey, type Json, seedInspections, seedPlants, startCountedGateway } from './gateway-fixture.ts'
 
 // apollo-require-preflight: Apollo's CSRF prevention serves a GET only with a header no simple browser request sends.
 const auth = { authorization: `Bearer ${adminKey}`, 'apollo-require-preflight': 'true' }
@@ -25,7 +25,7 @@ describe('gateway HTTP and error answers (PGlite)', () => {
     })
     expect(res.status).toBe(405)
     expect(res.headers.get('allow')).toBe('GET, POST')
-    expect((await res.json()).errors[0].extensions.code).toBe('METHOD_NOT_ALLOWED')
+    expect(((await res.json()) as Json).errors[0].extensions.code).toBe('METHOD_NOT_ALLOWED')
   })
 
   it('serves a GET up to the 64 KB request limit, and refuses one above it with a code', async () => {
@@ -41,7 +41,7 @@ describe('gateway HTTP and error answers (PGlite)', () => {
       },
     )
     expect(over.status).toBe(413)
-    expect((await over.json()).errors[0].extensions.code).toBe('REQUEST_TOO_LARGE')
+    expect(((await over.json()) as Json).errors[0].extensions.code).toBe('REQUEST_TOO_LARGE')
   })
 
   it('answers mutation { __typename } as a mutation, and a subscription over HTTP as BAD_REQUEST', async () => {
