@@ -1,4 +1,3 @@
-import type pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { adminKey, type Json, seedInspections, seedPlants, startCountedGateway } from './gateway-fixture.ts'
 
@@ -125,17 +124,19 @@ describe('gateway with GATEWAY_INTROSPECTION=true (PGlite)', () => {
 describe('gateway on PostgreSQL with every pool connection busy', () => {
   it('answers SERVICE_UNAVAILABLE, retriable, when no connection frees up in time', async () => {
     const gw = await startCountedGateway('postgres', { GATEWAY_REQUEST_TIMEOUT_MS: '30000' })
-    const held: pg.PoolClient[] = []
+    // The gateway's pool (10 connections) fully taken by transactions that wait.
+    const release: (() => void)[] = []
+    let holding: Promise<unknown> = Promise.resolve()
     try {
       await seedPlants(gw.storage, 1, 1)
-      // The gateway's pool (10 connections) fully taken by transactions that wait.
-      const release: (() => void)[] = []
-      const holding = Array.from({ length: 10 }, () =>
-        gw.storage.transaction(
-          () =>
-            new Promise<void>((resolve) => {
-              release.push(resolve)
-            }),
+      holding = Promise.all(
+        Array.from({ length: 10 }, () =>
+          gw.storage.transaction(
+            () =>
+              new Promise<void>((resolve) => {
+                release.push(resolve)
+              }),
+          ),
         ),
       )
       while (release.length < 10) await new Promise((resolve) => setTimeout(resolve, 20))
@@ -144,10 +145,11 @@ describe('gateway on PostgreSQL with every pool connection busy', () => {
         ['SERVICE_UNAVAILABLE', true],
       ])
       for (const r of release) r()
-      await Promise.all(holding)
+      await holding
       expect((await gw.query('{ plants { id } }')).data).toEqual({ plants: [{ id: 'plant-1' }] })
     } finally {
-      for (const client of held) client.release()
+      for (const r of release) r()
+      await holding
       await gw.close()
     }
   })
