@@ -149,3 +149,10 @@ export async function seedInspections(storage: Storage, lineIds: string[], count
   }
   return ids
 }
+
+/** `plants { lines { plant { lines … } } }` nested `depth` fields deep. */
+export function nested(depth: number): string {
+  let body = '{ id }'
+  for (let level = depth - 1; level >= 1; level--) body = `{ ${level % 2 === 1 ? 'lines' : 'plant'} ${body} }`
+  return `{ plants ${body} }`
+}

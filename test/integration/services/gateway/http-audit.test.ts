@@ -1,6 +1,5 @@
-import type pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { adminKey, seedInspections, seedPlants, startCountedGateway } from './gateway-fixture.ts'
+import { adminKey, type Json, seedInspections, seedPlants, startCountedGateway } from './gateway-fixture.ts'
 
 // apollo-require-preflight: Apollo's CSRF prevention serves a GET only with a header no simple browser request sends.
 const auth = { authorization: `Bearer ${adminKey}`, 'apollo-require-preflight': 'true' }
@@ -25,9 +24,7 @@ describe('gateway HTTP and error answers (PGlite)', () => {
     })
     expect(res.status).toBe(405)
     expect(res.headers.get('allow')).toBe('GET, POST')
-    expect(
-      ((await res.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code,
-    ).toBe('METHOD_NOT_ALLOWED')
+    expect(((await res.json()) as Json).errors[0].extensions.code).toBe('METHOD_NOT_ALLOWED')
   })
 
   it('serves a GET up to the 64 KB request limit, and refuses one above it with a code', async () => {
@@ -43,9 +40,7 @@ describe('gateway HTTP and error answers (PGlite)', () => {
       },
     )
     expect(over.status).toBe(413)
-    expect(
-      ((await over.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code,
-    ).toBe('REQUEST_TOO_LARGE')
+    expect(((await over.json()) as Json).errors[0].extensions.code).toBe('REQUEST_TOO_LARGE')
   })
 
   it('answers mutation { __typename } as a mutation, and a subscription over HTTP as BAD_REQUEST', async () => {
@@ -129,17 +124,19 @@ describe('gateway with GATEWAY_INTROSPECTION=true (PGlite)', () => {
 describe('gateway on PostgreSQL with every pool connection busy', () => {
   it('answers SERVICE_UNAVAILABLE, retriable, when no connection frees up in time', async () => {
     const gw = await startCountedGateway('postgres', { GATEWAY_REQUEST_TIMEOUT_MS: '30000' })
-    const held: pg.PoolClient[] = []
+    // The gateway's pool (10 connections) fully taken by transactions that wait.
+    const release: (() => void)[] = []
+    let holding: Promise<unknown> = Promise.resolve()
     try {
       await seedPlants(gw.storage, 1, 1)
-      // The gateway's pool (10 connections) fully taken by transactions that wait.
-      const release: (() => void)[] = []
-      const holding = Array.from({ length: 10 }, () =>
-        gw.storage.transaction(
-          () =>
-            new Promise<void>((resolve) => {
-              release.push(resolve)
-            }),
+      holding = Promise.all(
+        Array.from({ length: 10 }, () =>
+          gw.storage.transaction(
+            () =>
+              new Promise<void>((resolve) => {
+                release.push(resolve)
+              }),
+          ),
         ),
       )
       while (release.length < 10) await new Promise((resolve) => setTimeout(resolve, 20))
@@ -148,10 +145,11 @@ describe('gateway on PostgreSQL with every pool connection busy', () => {
         ['SERVICE_UNAVAILABLE', true],
       ])
       for (const r of release) r()
-      await Promise.all(holding)
+      await holding
       expect((await gw.query('{ plants { id } }')).data).toEqual({ plants: [{ id: 'plant-1' }] })
     } finally {
-      for (const client of held) client.release()
+      for (const r of release) r()
+      await holding
       await gw.close()
     }
   })

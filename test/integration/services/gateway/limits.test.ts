@@ -1,13 +1,6 @@
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Driver, seedPlants, startCountedGateway } from './gateway-fixture.ts'
-
-/** `plants { lines { plant { lines … } } }` nested `depth` fields deep. */
-export function nested(depth: number): string {
-  let body = '{ id }'
-  for (let level = depth - 1; level >= 1; level--) body = `{ ${level % 2 === 1 ? 'lines' : 'plant'} ${body} }`
-  return `{ plants ${body} }`
-}
+import { type Driver, nested, seedPlants, startCountedGateway } from './gateway-fixture.ts'
 
 describe.each<Driver>(['pglite', 'postgres'])('request limits (%s)', (driver) => {
   let gw: Awaited<ReturnType<typeof startCountedGateway>>
