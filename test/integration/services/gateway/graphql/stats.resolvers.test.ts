@@ -226,7 +226,12 @@ describe('lineStats over GraphQL (PGlite)', () => {
     ])
     // Final latencies sorted: 10, 20, 90, 600, 800, 1 200 000 (#8 review), 1 800 000 (#5 review);
     // percentile_cont interpolates at (n − 1)·p: p95 at 5.7, p99 at 5.94.
-    expect(s.latency).toEqual({ count: 7, p50: 600, p95: expect.closeTo(1_620_000, 6), p99: expect.closeTo(1_764_000, 6) })
+    expect(s.latency).toEqual({
+      count: 7,
+      p50: 600,
+      p95: expect.closeTo(1_620_000, 6),
+      p99: expect.closeTo(1_764_000, 6),
+    })
     // Edge: 10 … 90 → p50 50, p95 at 7.6 → 86, p99 at 7.92 → 89.2. Cloud: 500, 700, 900.
     expect(s.edgeLatency).toEqual({
       count: 9,
