@@ -71,13 +71,13 @@ export type Storage = {
 /** The repositories, as the storage holds them and as a transaction hands them out. */
 export type Repositories = Omit<Storage, 'driver' | 'location' | 'transaction' | 'ping' | 'close'>
 
-function repositories(db: Database): Repositories {
+function repositories(db: Database, knownLines: Map<string, string>): Repositories {
   return {
     plants: new PlantsRepository(db),
     lines: new LinesRepository(db),
     models: new ModelsRepository(db),
     policies: new PoliciesRepository(db),
-    inspections: new InspectionsRepository(db),
+    inspections: new InspectionsRepository(db, knownLines),
     reviews: new ReviewsRepository(db),
     scalingReports: new ScalingReportsRepository(db),
     costLedger: new CostLedgerRepository(db),
@@ -112,11 +112,12 @@ export async function openStorage(target: StorageTarget, options: OpenStorageOpt
   }
   options.log?.info({ driver: handle.driver, database: handle.location }, 'storage ready')
   const db = handle.db
+  const knownLines = new Map<string, string>()
   return {
     driver: handle.driver,
     location: handle.location,
-    ...repositories(db),
-    transaction: (fn) => db.transaction((tx) => fn(repositories(tx as unknown as Database))),
+    ...repositories(db, knownLines),
+    transaction: (fn) => db.transaction((tx) => fn(repositories(tx as unknown as Database, knownLines))),
     ping: handle.ping,
     close: handle.close,
   }

@@ -1,4 +1,4 @@
-import { and, count, eq, gte, inArray, lt, ne, type SQL, sql } from 'drizzle-orm'
+import { and, count, eq, gte, inArray, lt, type SQL, sql } from 'drizzle-orm'
 import type { Database } from '../database.ts'
 import { DbError } from '../errors.ts'
 import { decodeCursor, encodeCursor } from '../internal/cursor.ts'
@@ -168,91 +168,95 @@ const mergeSet: Record<string, SQL> = {
 }
 
 export class InspectionsRepository {
-  /** line id → plant id, for lines already known to exist (a line never changes plant). */
-  private readonly knownLines = new Map<string, string>()
-
-  constructor(private readonly db: Database) {}
+  /**
+   * @param knownLines line id → plant id of lines seen committed (a line never changes plant and
+   *   is never deleted); shared by the storage's repositories and those of its transactions.
+   */
+  constructor(
+    private readonly db: Database,
+    private readonly knownLines = new Map<string, string>(),
+  ) {}
 
   /** Merges `write` into the stored inspection (see InspectionWrite); returns the merged row. */
   async upsert(write: InspectionWrite): Promise<InspectionRow> {
-    assertUuid(write.id)
+    const [row] = await this.upsertMany([write])
+    return row!
+  }
+
+  /**
+   * Merges several writes in one transaction with a few statements whatever their number (one
+   * multi-row upsert per round, one ledger upsert, one ledger re-stamp), in order: writes to the
+   * same id go in successive rounds, so the result equals upserting them one by one. Returns the
+   * merged row after each write, in the order given.
+   */
+  async upsertMany(writes: readonly InspectionWrite[]): Promise<InspectionRow[]> {
+    for (const write of writes) assertUuid(write.id)
+    if (writes.length === 0) return []
+    // Round k holds the k-th write of each id: one INSERT … ON CONFLICT may touch a row only once.
+    const rounds: { index: number; write: InspectionWrite }[][] = []
+    const seen = new Map<string, number>()
+    for (const [index, write] of writes.entries()) {
+      const k = seen.get(write.id) ?? 0
+      seen.set(write.id, k + 1)
+      if (rounds[k] === undefined) rounds[k] = []
+      rounds[k].push({ index, write })
+    }
+    const lines = new Map(writes.map((w) => [`${w.lineId}\u0000${w.plantId}`, w]))
     const merged = await this.db.transaction(async (tx) => {
-      await this.ensureLine(tx, write.lineId, write.plantId)
-      const [row] = await tx
-        .insert(inspections)
-        .values({
-          id: write.id,
-          lineId: write.lineId,
-          plantId: write.plantId,
-          receivedAt: write.receivedAt,
-          question: write.question ?? null,
-          policyVersion: write.policyVersion ?? null,
-          escalated: write.escalated ?? false,
-          edgeLabel: write.edge?.label ?? null,
-          edgeProbabilities: write.edge?.probabilities ?? null,
-          edgeBudget: write.edge?.budget ?? null,
-          edgeTokens: write.edge?.tokens ?? null,
-          edgeModel: write.edge?.model ?? null,
-          edgeLatencyMs: write.edge?.latencyMs ?? null,
-          edgeCost: write.edge?.cost ?? null,
-          cloudLabel: write.cloud?.label ?? null,
-          cloudProbabilities: write.cloud?.probabilities ?? null,
-          cloudBudget: write.cloud?.budget ?? null,
-          cloudTokens: write.cloud?.tokens ?? null,
-          cloudModel: write.cloud?.model ?? null,
-          cloudLatencyMs: write.cloud?.latencyMs ?? null,
-          cloudCost: write.cloud?.cost ?? null,
-          cloudAnswer: write.cloud?.answer ?? null,
-          verdict: write.final?.verdict ?? null,
-          decidedBy: write.final?.decidedBy ?? null,
-          decidedAt: write.final?.decidedAt ?? null,
-          latencyMs: write.final
-            ? ((write.final.decidedBy === 'edge' ? write.final.latencyMs : undefined) ??
-              Math.max(0, write.final.decidedAt.getTime() - write.receivedAt.getTime()))
-            : null,
-          disposition: write.disposition ?? null,
-          escalationReason: write.escalationReason ?? null,
-          ladder: write.ladder ?? null,
-          edgeConfidence: write.edgeConfidence ?? null,
-          cloudLate: write.cloudLate ?? null,
-          updatedAt: new Date(),
-        })
-        .onConflictDoUpdate({ target: inspections.id, set: mergeSet })
-        .returning()
-      const ledger = (['edge', 'cloud'] as const).flatMap((tier) => {
-        const result = write[tier]
-        return result?.cost === undefined
-          ? []
-          : [
-              {
-                lineId: row!.lineId,
-                inspectionId: write.id,
-                tier,
-                tokens: result.tokens,
-                cost: result.cost,
-                at: row!.receivedAt,
-              },
-            ]
-      })
-      if (ledger.length > 0) {
+      for (const { lineId, plantId } of lines.values()) await this.ensureLine(tx, lineId, plantId)
+      const out: InspectionRow[] = new Array(writes.length)
+      for (const round of rounds) {
+        const rows = await tx
+          .insert(inspections)
+          .values(round.map(({ write }) => insertValues(write)))
+          .onConflictDoUpdate({ target: inspections.id, set: mergeSet })
+          .returning()
+        const byId = new Map(rows.map((r) => [r.id, r]))
+        for (const { index, write } of round) out[index] = byId.get(write.id)!
+      }
+      // The last write of an id carries the final state of that row.
+      const last = new Map<string, InspectionRow>()
+      for (const row of out) last.set(row.id, row)
+      const ledger = new Map<string, typeof costLedger.$inferInsert>()
+      for (const write of writes) {
+        for (const tier of ['edge', 'cloud'] as const) {
+          const result = write[tier]
+          if (result?.cost === undefined) continue
+          const row = last.get(write.id)!
+          ledger.set(`${write.id}/${tier}`, {
+            lineId: row.lineId,
+            inspectionId: write.id,
+            tier,
+            tokens: result.tokens,
+            cost: result.cost,
+            at: row.receivedAt,
+          })
+        }
+      }
+      if (ledger.size > 0) {
         await tx
           .insert(costLedger)
-          .values(ledger)
+          .values([...ledger.values()])
           .onConflictDoUpdate({
             target: [costLedger.inspectionId, costLedger.tier],
             set: { tokens: sql.raw('excluded."tokens"'), cost: sql.raw('excluded."cost"') },
           })
       }
-      if (write.edge !== undefined || row!.receivedAt.getTime() !== write.receivedAt.getTime()) {
-        // receivedAt may have moved earlier (a result after its verdict): keep the ledger's hour right.
-        await tx
-          .update(costLedger)
-          .set({ at: row!.receivedAt })
-          .where(and(eq(costLedger.inspectionId, write.id), ne(costLedger.at, row!.receivedAt)))
+      // receivedAt may have moved earlier (a result after its verdict): keep the ledger's hour right.
+      const restamp = writes
+        .filter(
+          (w) => w.edge !== undefined || last.get(w.id)!.receivedAt.getTime() !== w.receivedAt.getTime(),
+        )
+        .map((w) => w.id)
+      if (restamp.length > 0) {
+        await tx.execute(
+          sql`update ${costLedger} set "at" = i."received_at" from ${inspections} i
+              where ${costLedger.inspectionId} = i."id" and ${costLedger.at} <> i."received_at"
+              and ${inArray(costLedger.inspectionId, [...new Set(restamp)])}`,
+        )
       }
-      return row!
+      return out
     })
-    this.knownLines.set(write.lineId, write.plantId)
     return merged
   }
 
@@ -329,13 +333,23 @@ export class InspectionsRepository {
     return row?.n ?? 0
   }
 
+  /**
+   * Creates a missing line (and plant) inside the write's transaction. Only a line found already
+   * there is remembered: one created here may still roll back with its transaction.
+   */
   private async ensureLine(tx: Database, lineId: string, plantId: string): Promise<void> {
     let linePlant = this.knownLines.get(lineId)
     if (linePlant === undefined) {
-      await tx.insert(plants).values({ id: plantId, name: plantId }).onConflictDoNothing()
-      await tx.insert(lines).values({ id: lineId, plantId, name: lineId }).onConflictDoNothing()
-      const [line] = await tx.select({ plantId: lines.plantId }).from(lines).where(eq(lines.id, lineId))
-      linePlant = line!.plantId
+      const [existing] = await tx.select({ plantId: lines.plantId }).from(lines).where(eq(lines.id, lineId))
+      if (existing) {
+        linePlant = existing.plantId
+        this.knownLines.set(lineId, linePlant)
+      } else {
+        await tx.insert(plants).values({ id: plantId, name: plantId }).onConflictDoNothing()
+        await tx.insert(lines).values({ id: lineId, plantId, name: lineId }).onConflictDoNothing()
+        const [line] = await tx.select({ plantId: lines.plantId }).from(lines).where(eq(lines.id, lineId))
+        linePlant = line!.plantId
+      }
     }
     if (linePlant !== plantId) {
       throw new DbError(
@@ -343,6 +357,46 @@ export class InspectionsRepository {
         `line ${lineId} belongs to plant ${linePlant}; received plantId ${JSON.stringify(plantId)}`,
       )
     }
+  }
+}
+
+function insertValues(write: InspectionWrite): typeof inspections.$inferInsert {
+  return {
+    id: write.id,
+    lineId: write.lineId,
+    plantId: write.plantId,
+    receivedAt: write.receivedAt,
+    question: write.question ?? null,
+    policyVersion: write.policyVersion ?? null,
+    escalated: write.escalated ?? false,
+    edgeLabel: write.edge?.label ?? null,
+    edgeProbabilities: write.edge?.probabilities ?? null,
+    edgeBudget: write.edge?.budget ?? null,
+    edgeTokens: write.edge?.tokens ?? null,
+    edgeModel: write.edge?.model ?? null,
+    edgeLatencyMs: write.edge?.latencyMs ?? null,
+    edgeCost: write.edge?.cost ?? null,
+    cloudLabel: write.cloud?.label ?? null,
+    cloudProbabilities: write.cloud?.probabilities ?? null,
+    cloudBudget: write.cloud?.budget ?? null,
+    cloudTokens: write.cloud?.tokens ?? null,
+    cloudModel: write.cloud?.model ?? null,
+    cloudLatencyMs: write.cloud?.latencyMs ?? null,
+    cloudCost: write.cloud?.cost ?? null,
+    cloudAnswer: write.cloud?.answer ?? null,
+    verdict: write.final?.verdict ?? null,
+    decidedBy: write.final?.decidedBy ?? null,
+    decidedAt: write.final?.decidedAt ?? null,
+    latencyMs: write.final
+      ? ((write.final.decidedBy === 'edge' ? write.final.latencyMs : undefined) ??
+        Math.max(0, write.final.decidedAt.getTime() - write.receivedAt.getTime()))
+      : null,
+    disposition: write.disposition ?? null,
+    escalationReason: write.escalationReason ?? null,
+    ladder: write.ladder ?? null,
+    edgeConfidence: write.edgeConfidence ?? null,
+    cloudLate: write.cloudLate ?? null,
+    updatedAt: new Date(),
   }
 }
 

@@ -217,8 +217,9 @@ export class KafkaIngest {
       const ids = [...new Set(writes.map((w) => w.id))]
       const before = new Map((await tx.inspections.getMany(ids)).map((row) => [row.id, finalOf(row)]))
       const changed = new Map<string, InspectionRow>()
-      for (const write of writes) {
-        const row = await tx.inspections.upsert(write)
+      const rows = await tx.inspections.upsertMany(writes)
+      for (const [index, write] of writes.entries()) {
+        const row = rows[index]!
         const final = finalOf(row)
         // Only the write that brought the final verdict announces it (a provisional result that
         // lands after its cloud verdict does not), and only when it is new.
