@@ -11,6 +11,7 @@ export {
   type GridOptions,
   type GridResult,
   type ReplayKnobs,
+  verifyFrontier,
 } from './candidates.ts'
 export { describePolicy } from './describe.ts'
 export { ReplayError, type ReplayErrorCode, replayErrorCodes } from './errors.ts'
@@ -26,3 +27,4 @@ export {
   loggedSet,
   type ReplaySet,
 } from './replay-set.ts'
+export { type RungAnswers, rungAnswers, walkLadder } from './rung-table.ts'

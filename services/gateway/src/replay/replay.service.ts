@@ -13,6 +13,7 @@ import {
   type ReplaySet,
   recommend,
   replayPolicy,
+  verifyFrontier,
 } from '../../../../lib/policy/replay/index.ts'
 import { GatewayError } from '../errors.ts'
 import type {
@@ -54,6 +55,8 @@ function gridKey(p: PolicyV2): string {
  */
 export class ReplayService {
   private readonly grids = new WeakMap<ReplaySet, Map<string, GridResult>>()
+  /** Bootstrap intervals already computed, by figures (the frontier of a cached grid is asked again). */
+  private readonly intervals = new WeakMap<ReplayFigures, [number, number]>()
 
   constructor(
     private readonly store: CalibrationStore,
@@ -69,7 +72,7 @@ export class ReplayService {
       images: set.ids.length,
       candidates: candidates.length,
       frontier: frontier.map((f) => this.result(set, source, f, true)),
-      current: current === null ? null : this.result(set, source, current, frontier.includes(current)),
+      current: current === null ? null : this.result(set, source, current, !dominated(candidates, current)),
     }
   }
 
@@ -86,16 +89,18 @@ export class ReplayService {
         'GATEWAY_ARGUMENT_INVALID',
         `expected exactly one of targetAccuracy and maxCostPer1k but received ${acc === null ? 'neither' : 'both'}`,
       )
-    const { set, current, frontier } = await this.search(storage, line, source)
+    const { set, current, candidates, frontier } = await this.search(storage, line, source)
     const rec = guard(() => recommend(frontier, target, (c) => describePolicy(c.policy)))
+    // The recommendation is replayed again rung by rung with decide(): the grid's shortcut must agree.
+    const recommended = rec.recommended === null ? null : verifyFrontier(set, [rec.recommended])[0]!
     const vsCurrent =
-      current === null || rec.recommended === null
+      current === null || recommended === null
         ? ''
         : `; the current policy replays at accuracy ${current.accuracy.toFixed(3)} for ${current.costPer1k.toFixed(4)} per 1,000 images`
     return {
-      recommended: rec.recommended === null ? null : this.result(set, source, rec.recommended, true),
+      recommended: recommended === null ? null : this.result(set, source, recommended, true),
       explanation: `${rec.explanation}${vsCurrent} (${set.ids.length} images, ${source === 'CALIBRATION' ? 'calibration records' : 'logged inspections'})`,
-      current: current === null ? null : this.result(set, source, current, frontier.includes(current)),
+      current: current === null ? null : this.result(set, source, current, !dominated(candidates, current)),
       frontier: frontier.map((f) => this.result(set, source, f, true)),
     }
   }
@@ -121,7 +126,14 @@ export class ReplayService {
     }
     const set = await this.setFor(storage, line, proposed, source)
     const figures = guard(() => replayPolicy(set, proposed))
-    return this.result(set, source, figures, false)
+    // On the frontier of the line's candidate grid, when both are priced and replayed alike.
+    const comparable =
+      proposed.edge.model === current.edge.model &&
+      proposed.cloud.model === current.cloud.model &&
+      proposed.question === current.question &&
+      JSON.stringify(proposed.costPer1kTokens) === JSON.stringify(current.costPer1kTokens)
+    const pareto = comparable && !dominated(this.grid(set, current).candidates, figures)
+    return this.result(set, source, figures, pareto)
   }
 
   /** The line's set and current policy, every candidate replayed, and the frontier. */
@@ -190,7 +202,12 @@ export class ReplayService {
   }
 
   private result(set: ReplaySet, source: ReplaySource, f: ReplayFigures, pareto: boolean): ReplayResult {
-    const [low, high] = accuracyInterval(f.correct)
+    let interval = this.intervals.get(f)
+    if (interval === undefined) {
+      interval = accuracyInterval(f.correct)
+      this.intervals.set(f, interval)
+    }
+    const [low, high] = interval
     const t = f.policy.escalation.thresholds
     return {
       policy: {
@@ -223,6 +240,11 @@ export class ReplayService {
       notes: [...notReplayed, ...set.notes],
     }
   }
+}
+
+/** Whether a candidate is cheaper and at least as accurate. */
+function dominated(candidates: readonly ReplayFigures[], f: ReplayFigures): boolean {
+  return candidates.some((c) => c.costPer1k < f.costPer1k && c.accuracy >= f.accuracy)
 }
 
 async function currentPolicy(storage: Storage, line: LineRow): Promise<PolicyV2> {
