@@ -67,7 +67,7 @@ describe('per-image calibration records', () => {
       let right = 0
       for (let i = 0; i < records.images.ids.length; i++) {
         const row = budget.probabilities.slice(i * k, (i + 1) * k).map((p) => p / records.scale)
-        row.forEach((p, j) => expect(p).toBeCloseTo(ev.probabilities[i * k + j]!, 5))
+        for (const [j, p] of row.entries()) expect(p).toBeCloseTo(ev.probabilities[i * k + j]!, 5)
         if (row.indexOf(Math.max(...row)) === records.images.truth[i]) right++
       }
       // The stored rows reproduce the report's accuracy at that budget.
