@@ -78,6 +78,32 @@ function edgeShapes(budgets: readonly number[]): { edgeBudget: number; ladder: n
  * @throws ReplayError REPLAY_TOO_LARGE past `maxCandidates` or `maxMs`
  */
 export function evaluateGrid(set: ReplaySet, base: PolicyV2, opts: GridOptions = {}): GridResult {
+  const steps = gridSteps(set, base, opts)
+  for (;;) {
+    const step = steps.next()
+    if (step.done) return step.value
+  }
+}
+
+/**
+ * evaluateGrid in slices of one decide() pass over the images (2,000 images: tens of ms), yielding
+ * to the event loop between them, so a gateway keeps answering other requests meanwhile.
+ */
+export async function evaluateGridAsync(
+  set: ReplaySet,
+  base: PolicyV2,
+  opts: GridOptions = {},
+): Promise<GridResult> {
+  const steps = gridSteps(set, base, opts)
+  for (;;) {
+    const step = steps.next()
+    if (step.done) return step.value
+    await new Promise<void>((resolve) => setImmediate(resolve))
+  }
+}
+
+/** The grid as a sequence of slices; the generator's return value is the result. */
+function* gridSteps(set: ReplaySet, base: PolicyV2, opts: GridOptions): Generator<void, GridResult> {
   const now = opts.now ?? (() => performance.now())
   const started = now()
   const grid = opts.minConfidence ?? defaultMinConfidenceGrid
@@ -114,9 +140,11 @@ export function evaluateGrid(set: ReplaySet, base: PolicyV2, opts: GridOptions =
       })
     if (set.source === 'calibration') {
       const answers = new Map<number, RungAnswers>()
-      for (const b of set.edge.keys())
+      for (const b of set.edge.keys()) {
         answers.set(b, rungAnswers(set, knobs({ edgeBudget: b, ladder: [] }), b))
-      checkTime()
+        checkTime()
+        yield
+      }
       for (const shape of shapes) {
         const pass = walkLadder(set, knobs(shape), answers)
         for (const cloudBudget of cloudBudgets) candidates.push(settle(set, pass, cloudBudget))
@@ -126,6 +154,7 @@ export function evaluateGrid(set: ReplaySet, base: PolicyV2, opts: GridOptions =
       candidates.push(settle(set, pass))
     }
     checkTime()
+    yield
   }
   return { candidates, ms: now() - started }
 }

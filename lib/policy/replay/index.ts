@@ -8,6 +8,7 @@ export {
   applyKnobs,
   defaultMinConfidenceGrid,
   evaluateGrid,
+  evaluateGridAsync,
   type GridOptions,
   type GridResult,
   type ReplayKnobs,

@@ -3,7 +3,7 @@ import type { PolicyV2 } from '../../../../lib/messaging/index.ts'
 import {
   accuracyInterval,
   describePolicy,
-  evaluateGrid,
+  evaluateGridAsync,
   type GridResult,
   loggedSet,
   paretoFrontier,
@@ -54,7 +54,8 @@ function gridKey(p: PolicyV2): string {
  * policy, so only the first request after a policy change computes one.
  */
 export class ReplayService {
-  private readonly grids = new WeakMap<ReplaySet, Map<string, GridResult>>()
+  /** Per set and policy, the grid or the computation of it (concurrent requests share one). */
+  private readonly grids = new WeakMap<ReplaySet, Map<string, Promise<GridResult>>>()
   /** Bootstrap intervals already computed, by figures (the frontier of a cached grid is asked again). */
   private readonly intervals = new WeakMap<ReplayFigures, [number, number]>()
 
@@ -132,7 +133,7 @@ export class ReplayService {
       proposed.cloud.model === current.cloud.model &&
       proposed.question === current.question &&
       JSON.stringify(proposed.costPer1kTokens) === JSON.stringify(current.costPer1kTokens)
-    const pareto = comparable && !dominated(this.grid(set, current).candidates, figures)
+    const pareto = comparable && !dominated((await this.grid(set, current)).candidates, figures)
     return this.result(set, source, figures, pareto)
   }
 
@@ -140,7 +141,7 @@ export class ReplayService {
   private async search(storage: Storage, line: LineRow, source: ReplaySource) {
     const current = await currentPolicy(storage, line)
     const set = await this.setFor(storage, line, current, source)
-    const grid = this.grid(set, current)
+    const grid = await this.grid(set, current)
     const frontier = paretoFrontier(grid.candidates)
     let replayed: ReplayFigures | null = null
     try {
@@ -152,18 +153,21 @@ export class ReplayService {
     return { set, current: replayed, candidates: grid.candidates, frontier }
   }
 
-  private grid(set: ReplaySet, base: PolicyV2): GridResult {
+  private grid(set: ReplaySet, base: PolicyV2): Promise<GridResult> {
     const cacheable = set.source === 'calibration'
     const key = gridKey(base)
-    const perSet = cacheable ? (this.grids.get(set) ?? new Map<string, GridResult>()) : undefined
+    const perSet = cacheable ? (this.grids.get(set) ?? new Map<string, Promise<GridResult>>()) : undefined
     const hit = perSet?.get(key)
     if (hit) return hit
-    const grid = guard(() =>
-      evaluateGrid(set, base, {
-        maxMs: this.limits.maxMs,
-        ...(this.limits.maxCandidates === undefined ? {} : { maxCandidates: this.limits.maxCandidates }),
-      }),
-    )
+    const grid = evaluateGridAsync(set, base, {
+      maxMs: this.limits.maxMs,
+      ...(this.limits.maxCandidates === undefined ? {} : { maxCandidates: this.limits.maxCandidates }),
+    }).catch((err: unknown) => {
+      perSet?.delete(key)
+      return guard(() => {
+        throw err
+      })
+    })
     if (perSet) {
       if (perSet.size >= (this.limits.cachedGrids ?? 16)) perSet.delete(perSet.keys().next().value!)
       perSet.set(key, grid)

@@ -3,6 +3,7 @@ import {
   calibrationSet,
   describePolicy,
   evaluateGrid,
+  evaluateGridAsync,
   paretoFrontier,
   ReplayError,
   recommend,
@@ -70,6 +71,12 @@ describe('candidate grid, frontier and recommendation on the hand-computed case'
       expect({ ...r, correct: [...r.correct] }).toEqual({ ...c, correct: [...c.correct] })
     }
     expect(verifyFrontier(set, frontier)).toHaveLength(frontier.length)
+  })
+
+  it('gives the same candidates when computed in slices between event-loop turns', async () => {
+    const sliced = await evaluateGridAsync(set, base, { minConfidence: [null, 0.8] })
+    const figures = (c: (typeof grid.candidates)[number]) => JSON.stringify({ ...c, correct: [...c.correct] })
+    expect(sliced.candidates.map(figures)).toEqual(grid.candidates.map(figures))
   })
 
   it('keeps the three Pareto points, ascending by cost', () => {
