@@ -8,9 +8,11 @@ export {
   applyKnobs,
   defaultMinConfidenceGrid,
   evaluateGrid,
+  evaluateGridAsync,
   type GridOptions,
   type GridResult,
   type ReplayKnobs,
+  verifyFrontier,
 } from './candidates.ts'
 export { describePolicy } from './describe.ts'
 export { ReplayError, type ReplayErrorCode, replayErrorCodes } from './errors.ts'
@@ -26,3 +28,4 @@ export {
   loggedSet,
   type ReplaySet,
 } from './replay-set.ts'
+export { type RungAnswers, rungAnswers, walkLadder } from './rung-table.ts'

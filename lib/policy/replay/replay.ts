@@ -10,7 +10,7 @@
  * the manifests' metrics: edge at every rung tried, plus the cloud for escalated cases).
  */
 import type { PolicyV2 } from '../../messaging/contracts/policy.v2.ts'
-import { decide, type EscalationReason, ladderOf, type RungOutput } from '../decide.ts'
+import { type DecideInput, decide, type EscalationReason, ladderOf, type RungOutput } from '../decide.ts'
 import { ReplayError } from './errors.ts'
 import type { CalibrationSet, LoggedSet, ReplaySet } from './replay-set.ts'
 
@@ -113,15 +113,18 @@ function replayCalibration(set: CalibrationSet, policy: PolicyV2): EdgePass {
   const pass = emptyPass(policy, n)
   const labelIndex = new Map(set.labels.map((l, i) => [l, i]))
   const rungs: RungOutput[] = []
+  // One input object for every call (decide keeps nothing of it): fewer allocations per image.
+  const input: DecideInput = { policy, inspectionId: '', rungs, cloudTokensThisHour: 0 }
   for (let i = 0; i < n; i++) {
     rungs.length = 0
+    input.inspectionId = set.ids[i]!
     let budget = policy.edge.budget
     let latency = 0
     for (;;) {
       rungs.push(set.edge.get(budget)![i]!)
       pass.edgeTokens += budget
       latency += set.edgeLatencyMs.get(budget)!
-      const d = decide({ policy, inspectionId: set.ids[i]!, rungs, cloudTokensThisHour: 0 })
+      const d = decide(input)
       if (d.action === 'climb') {
         budget = d.nextBudget
         continue
@@ -182,6 +185,67 @@ function record(
   }
 }
 
+/** What settling needs from an edge pass whatever the cloud budget: computed once per pass. */
+type PassSummary = {
+  /** Per image: 1 when accepted or held and right (escalated images are settled per cloud budget). */
+  correct: Uint8Array
+  /** Images per reference label, and right ones among the not-escalated. */
+  count: Float64Array
+  hits: Float64Array
+  right: number
+  held: number
+  /** Indices of escalated images. */
+  escalated: Int32Array
+  edgeLatencySum: number
+  /** Edge latency → images, for the not-escalated and the escalated (few distinct values: sums of per-budget figures). */
+  stay: Map<number, number>
+  go: Map<number, number>
+}
+
+const summaries = new WeakMap<EdgePass, PassSummary>()
+
+function summarise(set: ReplaySet, pass: EdgePass): PassSummary {
+  const cached = summaries.get(pass)
+  if (cached) return cached
+  const n = set.ids.length
+  const k = set.labels.length
+  const sum: PassSummary = {
+    correct: new Uint8Array(n),
+    count: new Float64Array(k),
+    hits: new Float64Array(k),
+    right: 0,
+    held: 0,
+    escalated: new Int32Array(0),
+    edgeLatencySum: 0,
+    stay: new Map(),
+    go: new Map(),
+  }
+  const escalated: number[] = []
+  for (let i = 0; i < n; i++) {
+    const t = set.truth[i]!
+    const a = pass.action[i]!
+    const ms = pass.edgeLatencyMs[i]!
+    sum.count[t]!++
+    sum.edgeLatencySum += ms
+    if (a === ESCALATE) {
+      escalated.push(i)
+      sum.go.set(ms, (sum.go.get(ms) ?? 0) + 1)
+      continue
+    }
+    sum.stay.set(ms, (sum.stay.get(ms) ?? 0) + 1)
+    // A held image is decided by a person: the reference label.
+    if (a === HOLD) sum.held++
+    if (a === HOLD || pass.edgeLabel[i] === t) {
+      sum.correct[i] = 1
+      sum.hits[t]!++
+      sum.right++
+    }
+  }
+  sum.escalated = Int32Array.from(escalated)
+  summaries.set(pass, sum)
+  return sum
+}
+
 /**
  * Settles an edge pass with the cloud at `cloudBudget` (default the pass policy's): the cloud's
  * answer does not feed back into `decide()` without a cap, so one edge pass serves every cloud budget.
@@ -208,44 +272,28 @@ export function settle(
     cloudLabels = set.cloudLabel
     cloudMs = set.cloudLatencyMs
   }
-  const correct = new Uint8Array(n)
-  const count = new Float64Array(k)
-  const hits = new Float64Array(k)
-  let escalated = 0
-  let held = 0
-  let right = 0
-  let latencySum = 0
-  // Latencies take few distinct values (sums of per-budget figures): count them for the p95.
-  const latencies = new Map<number, number>()
-  for (let i = 0; i < n; i++) {
+  const sum = summarise(set, pass)
+  const correct = sum.correct.slice()
+  const hits = sum.hits.slice()
+  let right = sum.right
+  for (const i of sum.escalated) {
     const t = set.truth[i]!
-    const a = pass.action[i]!
-    let label: number
-    let ms = pass.edgeLatencyMs[i]!
-    if (a === ACCEPT) label = pass.edgeLabel[i]!
-    else if (a === HOLD) {
-      label = t
-      held++
-    } else {
-      const c = cloudLabels[i]!
-      label = c >= 0 ? c : t
-      escalated++
-      ms += cloudMs
-    }
-    count[t]!++
-    if (label === t) {
+    const c = cloudLabels[i]!
+    // A logged case that never reached the cloud gets its reference label (see loggedSet).
+    if (c === t || c < 0) {
       correct[i] = 1
       hits[t]!++
       right++
     }
-    latencySum += ms
-    latencies.set(ms, (latencies.get(ms) ?? 0) + 1)
   }
+  const escalated = sum.escalated.length
+  const latencies = new Map(sum.stay)
+  for (const [ms, c] of sum.go) latencies.set(ms + cloudMs, (latencies.get(ms + cloudMs) ?? 0) + c)
   const edgeTokensPer1k = n > 0 ? (pass.edgeTokens / n) * 1000 : 0
   const cloudTokensPer1k = n > 0 ? ((escalated * cloudBudget) / n) * 1000 : 0
   const prices = pass.policy.costPer1kTokens
   const perClassRecall: Record<string, number> = {}
-  for (let c = 0; c < k; c++) if (count[c]! > 0) perClassRecall[set.labels[c]!] = hits[c]! / count[c]!
+  for (let c = 0; c < k; c++) if (sum.count[c]! > 0) perClassRecall[set.labels[c]!] = hits[c]! / sum.count[c]!
   const policy =
     cloudBudget === pass.policy.cloud.budget
       ? pass.policy
@@ -256,12 +304,12 @@ export function settle(
     accuracy: n > 0 ? right / n : 0,
     perClassRecall,
     escalationRate: n > 0 ? escalated / n : 0,
-    holdRate: n > 0 ? held / n : 0,
+    holdRate: n > 0 ? sum.held / n : 0,
     climbRate: n > 0 ? pass.climbed / n : 0,
     edgeTokensPer1k,
     cloudTokensPer1k,
     costPer1k: (edgeTokensPer1k / 1000) * prices.edge + (cloudTokensPer1k / 1000) * prices.cloud,
-    latencyMsMean: n > 0 ? latencySum / n : 0,
+    latencyMsMean: n > 0 ? (sum.edgeLatencySum + escalated * cloudMs) / n : 0,
     latencyMsP95: nearestRank(latencies, n, 0.95),
     reasons: { ...pass.reasons },
     correct,

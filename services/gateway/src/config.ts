@@ -21,7 +21,7 @@ const gatewayEnv = z.object({
     z.number().max(1000, { error: 'expected at most 1000 items' }),
   ),
   DATABASE_CONNECT_ATTEMPTS: positiveIntVar(10, 'a positive integer number of attempts'),
-  GATEWAY_REPLAY_MAX_MS: positiveIntVar(5000, 'a positive integer number of milliseconds'),
+  GATEWAY_REPLAY_MAX_MS: positiveIntVar(10_000, 'a positive integer number of milliseconds'),
   GATEWAY_DEMO: booleanVar(false),
   GATEWAY_ADMIN_KEY: z
     .string()
@@ -66,7 +66,7 @@ export type GatewayConfig = {
   maxPageSize: number
   /** PostgreSQL connection attempts with exponential backoff before giving up; default 10 (≈ 25 s). */
   databaseConnectAttempts: number
-  /** Computation time one policy frontier / recommendation may take before REPLAY_TOO_LARGE, ms; default 5000. */
+  /** Computation time one policy frontier / recommendation may take before REPLAY_TOO_LARGE, ms; default 10000. */
   replayMaxMs: number
   /** First start of an empty database creates the demo plant, line and policy (`npm start` sets it); default false. */
   demo: boolean

@@ -3,7 +3,7 @@ import type { PolicyV2 } from '../../../../lib/messaging/index.ts'
 import {
   accuracyInterval,
   describePolicy,
-  evaluateGrid,
+  evaluateGridAsync,
   type GridResult,
   loggedSet,
   paretoFrontier,
@@ -13,6 +13,7 @@ import {
   type ReplaySet,
   recommend,
   replayPolicy,
+  verifyFrontier,
 } from '../../../../lib/policy/replay/index.ts'
 import { GatewayError } from '../errors.ts'
 import type {
@@ -53,7 +54,10 @@ function gridKey(p: PolicyV2): string {
  * policy, so only the first request after a policy change computes one.
  */
 export class ReplayService {
-  private readonly grids = new WeakMap<ReplaySet, Map<string, GridResult>>()
+  /** Per set and policy, the grid or the computation of it (concurrent requests share one). */
+  private readonly grids = new WeakMap<ReplaySet, Map<string, Promise<GridResult>>>()
+  /** Bootstrap intervals already computed, by figures (the frontier of a cached grid is asked again). */
+  private readonly intervals = new WeakMap<ReplayFigures, [number, number]>()
 
   constructor(
     private readonly store: CalibrationStore,
@@ -69,7 +73,7 @@ export class ReplayService {
       images: set.ids.length,
       candidates: candidates.length,
       frontier: frontier.map((f) => this.result(set, source, f, true)),
-      current: current === null ? null : this.result(set, source, current, frontier.includes(current)),
+      current: current === null ? null : this.result(set, source, current, !dominated(candidates, current)),
     }
   }
 
@@ -86,16 +90,18 @@ export class ReplayService {
         'GATEWAY_ARGUMENT_INVALID',
         `expected exactly one of targetAccuracy and maxCostPer1k but received ${acc === null ? 'neither' : 'both'}`,
       )
-    const { set, current, frontier } = await this.search(storage, line, source)
+    const { set, current, candidates, frontier } = await this.search(storage, line, source)
     const rec = guard(() => recommend(frontier, target, (c) => describePolicy(c.policy)))
+    // The recommendation is replayed again rung by rung with decide(): the grid's shortcut must agree.
+    const recommended = rec.recommended === null ? null : verifyFrontier(set, [rec.recommended])[0]!
     const vsCurrent =
-      current === null || rec.recommended === null
+      current === null || recommended === null
         ? ''
         : `; the current policy replays at accuracy ${current.accuracy.toFixed(3)} for ${current.costPer1k.toFixed(4)} per 1,000 images`
     return {
-      recommended: rec.recommended === null ? null : this.result(set, source, rec.recommended, true),
+      recommended: recommended === null ? null : this.result(set, source, recommended, true),
       explanation: `${rec.explanation}${vsCurrent} (${set.ids.length} images, ${source === 'CALIBRATION' ? 'calibration records' : 'logged inspections'})`,
-      current: current === null ? null : this.result(set, source, current, frontier.includes(current)),
+      current: current === null ? null : this.result(set, source, current, !dominated(candidates, current)),
       frontier: frontier.map((f) => this.result(set, source, f, true)),
     }
   }
@@ -121,14 +127,21 @@ export class ReplayService {
     }
     const set = await this.setFor(storage, line, proposed, source)
     const figures = guard(() => replayPolicy(set, proposed))
-    return this.result(set, source, figures, false)
+    // On the frontier of the line's candidate grid, when both are priced and replayed alike.
+    const comparable =
+      proposed.edge.model === current.edge.model &&
+      proposed.cloud.model === current.cloud.model &&
+      proposed.question === current.question &&
+      JSON.stringify(proposed.costPer1kTokens) === JSON.stringify(current.costPer1kTokens)
+    const pareto = comparable && !dominated((await this.grid(set, current)).candidates, figures)
+    return this.result(set, source, figures, pareto)
   }
 
   /** The line's set and current policy, every candidate replayed, and the frontier. */
   private async search(storage: Storage, line: LineRow, source: ReplaySource) {
     const current = await currentPolicy(storage, line)
     const set = await this.setFor(storage, line, current, source)
-    const grid = this.grid(set, current)
+    const grid = await this.grid(set, current)
     const frontier = paretoFrontier(grid.candidates)
     let replayed: ReplayFigures | null = null
     try {
@@ -140,18 +153,21 @@ export class ReplayService {
     return { set, current: replayed, candidates: grid.candidates, frontier }
   }
 
-  private grid(set: ReplaySet, base: PolicyV2): GridResult {
+  private grid(set: ReplaySet, base: PolicyV2): Promise<GridResult> {
     const cacheable = set.source === 'calibration'
     const key = gridKey(base)
-    const perSet = cacheable ? (this.grids.get(set) ?? new Map<string, GridResult>()) : undefined
+    const perSet = cacheable ? (this.grids.get(set) ?? new Map<string, Promise<GridResult>>()) : undefined
     const hit = perSet?.get(key)
     if (hit) return hit
-    const grid = guard(() =>
-      evaluateGrid(set, base, {
-        maxMs: this.limits.maxMs,
-        ...(this.limits.maxCandidates === undefined ? {} : { maxCandidates: this.limits.maxCandidates }),
-      }),
-    )
+    const grid = evaluateGridAsync(set, base, {
+      maxMs: this.limits.maxMs,
+      ...(this.limits.maxCandidates === undefined ? {} : { maxCandidates: this.limits.maxCandidates }),
+    }).catch((err: unknown) => {
+      perSet?.delete(key)
+      return guard(() => {
+        throw err
+      })
+    })
     if (perSet) {
       if (perSet.size >= (this.limits.cachedGrids ?? 16)) perSet.delete(perSet.keys().next().value!)
       perSet.set(key, grid)
@@ -190,7 +206,12 @@ export class ReplayService {
   }
 
   private result(set: ReplaySet, source: ReplaySource, f: ReplayFigures, pareto: boolean): ReplayResult {
-    const [low, high] = accuracyInterval(f.correct)
+    let interval = this.intervals.get(f)
+    if (interval === undefined) {
+      interval = accuracyInterval(f.correct)
+      this.intervals.set(f, interval)
+    }
+    const [low, high] = interval
     const t = f.policy.escalation.thresholds
     return {
       policy: {
@@ -223,6 +244,11 @@ export class ReplayService {
       notes: [...notReplayed, ...set.notes],
     }
   }
+}
+
+/** Whether a candidate is cheaper and at least as accurate. */
+function dominated(candidates: readonly ReplayFigures[], f: ReplayFigures): boolean {
+  return candidates.some((c) => c.costPer1k < f.costPer1k && c.accuracy >= f.accuracy)
 }
 
 async function currentPolicy(storage: Storage, line: LineRow): Promise<PolicyV2> {

@@ -8,6 +8,7 @@ import { loadConfig } from '../../../../services/gateway/src/config.ts'
 import { GatewayEvents } from '../../../../services/gateway/src/events/gateway-events.ts'
 import { createApollo } from '../../../../services/gateway/src/graphql/apollo.ts'
 import { createContext, type GatewayContext } from '../../../../services/gateway/src/graphql/context.ts'
+import { noEdge, shippedReplay } from './context-fixture.ts'
 import { type Json, seedInspections, seedPlants } from './gateway-fixture.ts'
 
 const viewerOfPlant1: Principal = {
@@ -30,7 +31,9 @@ describe('reads scoped to the key’s plants', () => {
   ): Promise<{ data?: Json; errors?: Json[] }> => {
     const response = await apollo.executeOperation(
       { query },
-      { contextValue: createContext(storage, 100, principal, new GatewayEvents()) },
+      {
+        contextValue: createContext(storage, 100, principal, new GatewayEvents(), noEdge(), shippedReplay()),
+      },
     )
     if (response.body.kind !== 'single') throw new Error('expected a single result')
     return response.body.singleResult as Json

@@ -22,7 +22,7 @@ describe('gateway loadConfig', () => {
       requestTimeoutMs: 5000,
       introspection: false,
       adminKey: undefined,
-      replayMaxMs: 5000,
+      replayMaxMs: 10_000,
       rateLimitPerSecond: 50,
       rateLimitBurst: 100,
       maxSubmitBytes: 4 * 1024 * 1024,

@@ -20,6 +20,7 @@ import {
   reviewQueries,
 } from '../../../../../services/gateway/src/graphql/review.resolvers.ts'
 import { startTestBroker, type TestBroker } from '../../../lib/messaging/embedded-broker.ts'
+import { noEdge, shippedReplay } from '../context-fixture.ts'
 import {
   escalation,
   result,
@@ -256,7 +257,7 @@ describe('review queue and recordReview over GraphQL, fed from Kafka (PGlite)', 
       (fn as (p: unknown, a: unknown, c: unknown, i: unknown) => Promise<Record<string, unknown>>)(
         {},
         args,
-        createContext(storage, 100, principal, events),
+        createContext(storage, 100, principal, events, noEdge(), shippedReplay()),
         {},
       )
     const elsewhere = await call(

@@ -6,6 +6,7 @@ import { GatewayEvents } from '../../../../../services/gateway/src/events/gatewa
 import type { RunningGateway } from '../../../../../services/gateway/src/gateway.ts'
 import { createContext } from '../../../../../services/gateway/src/graphql/context.ts'
 import { statsQueries } from '../../../../../services/gateway/src/graphql/stats.resolvers.ts'
+import { noEdge, shippedReplay } from '../context-fixture.ts'
 import { graphql, startTestGateway } from './gateway-client.ts'
 
 const day = '2026-11-06T'
@@ -286,7 +287,7 @@ describe('lineStats over GraphQL (PGlite)', () => {
       allPlants: false,
       plantIds: new Set(['plant-z']),
     }
-    const ctx = createContext(storage, 100, otherPlant, new GatewayEvents())
+    const ctx = createContext(storage, 100, otherPlant, new GatewayEvents(), noEdge(), shippedReplay())
     const ask = (lineId: string) =>
       (statsQueries.lineStats as (p: unknown, a: unknown, c: unknown, i: unknown) => Promise<unknown>)(
         {},

@@ -14,6 +14,7 @@ import { createContext } from '../../../../../services/gateway/src/graphql/conte
 import { importModelsDir } from '../../../../../services/gateway/src/models/models-dir.importer.ts'
 import { scalingReportFixture } from '../../../lib/db/fixtures.ts'
 import { createTestDatabase } from '../../../lib/db/postgres-test-database.ts'
+import { noEdge, shippedReplay } from '../context-fixture.ts'
 
 const admin: Principal = { keyId: 'k', name: 'admin', role: 'admin', allPlants: true, plantIds: new Set() }
 
@@ -43,7 +44,7 @@ describe('vision answer baselines of scaling reports (PostgreSQL)', () => {
           query:
             '{ scalingReports(model: "tiny-cloud") { points { budget answerAccuracy visionAnswerAccuracy visionPosteriorAnswerAccuracy } } }',
         },
-        { contextValue: createContext(storage, 100, admin, new GatewayEvents()) },
+        { contextValue: createContext(storage, 100, admin, new GatewayEvents(), noEdge(), shippedReplay()) },
       )
       if (response.body.kind !== 'single') throw new Error('expected a single result')
       const result = response.body.singleResult
