@@ -16,6 +16,8 @@ import { createContext } from './graphql/context.ts'
 import { formatErrorWith } from './graphql/error-codes.ts'
 import { executableSchema } from './graphql/executable-schema.ts'
 import { graphqlRoute } from './graphql/http-handler.ts'
+import { aliasLimitRule } from './graphql/limits/alias-limit.rule.ts'
+import { depthLimitRule } from './graphql/limits/depth-limit.rule.ts'
 import { resolvers } from './graphql/resolvers.ts'
 import { attachGraphqlWs } from './graphql/ws.ts'
 import { KafkaIngest } from './ingest/kafka.ingest.ts'
@@ -138,6 +140,9 @@ export async function startGateway(
       context,
       formatError: formatErrorWith(log),
       log,
+      // The same limits as HTTP requests, checked before a subscription runs.
+      validationRules: [depthLimitRule(config.maxDepth), aliasLimitRule(config.maxAliases)],
+      maxComplexity: config.maxComplexity,
     })
     const port = await http.listen().catch(async (err: unknown) => {
       await ws.close()

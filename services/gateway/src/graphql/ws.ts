@@ -21,6 +21,7 @@ import type { Authenticator } from '../auth/request-auth.ts'
 import type { GatewayEvents } from '../events/gateway-events.ts'
 import type { GatewayContext } from './context.ts'
 import { extensionCodes } from './error-codes.ts'
+import { estimateCost } from './limits/complexity.ts'
 
 /** Close codes (graphql-ws reserves 4400–4499 for the application's use like these). */
 export const wsCloseCodes = { unauthenticated: 4401, rateLimited: 4429 } as const
@@ -38,6 +39,8 @@ export type GraphqlWsOptions = {
    * complexity limits). Hook: pass the same list Apollo gets.
    */
   validationRules?: readonly ValidationRule[]
+  /** GATEWAY_MAX_COMPLEXITY: the same cost ceiling HTTP requests get (limits plugin). */
+  maxComplexity?: number
   log: Logger
   /** How often open sockets' keys are checked again for a revocation made elsewhere (ms); default 5000. */
   recheckMs?: number
@@ -120,8 +123,28 @@ export function attachGraphqlWs(server: Server, options: GraphqlWsOptions): { cl
         }
         const errors = validate(schema, document, rules)
         // Rules built elsewhere may report errors of another graphql instance; graphql-ws knows its own.
+        // Rules report typed errors (codes mapped by formatError, as on HTTP); graphql-ws sends errors as given.
         if (errors.length > 0)
-          return errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: e.extensions }))
+          return errors.map((e) => {
+            const formatted = options.formatError(e.toJSON(), e)
+            return new GraphQLError(formatted.message, { nodes: e.nodes, extensions: formatted.extensions })
+          })
+        if (options.maxComplexity !== undefined) {
+          const cost = estimateCost(
+            schema,
+            document,
+            payload.variables ?? {},
+            payload.operationName ?? undefined,
+          )
+          if (cost !== undefined && cost > options.maxComplexity) {
+            return [
+              new GraphQLError(
+                `expected an operation costing at most ${options.maxComplexity} (GATEWAY_MAX_COMPLEXITY); this one costs ${Number.isFinite(cost) ? cost : 'more'}`,
+                { extensions: { code: extensionCodes.GATEWAY_QUERY_TOO_COMPLEX, retriable: false } },
+              ),
+            ]
+          }
+        }
         return {
           schema,
           document,

@@ -191,8 +191,29 @@ describe('subscriptions over graphql-ws', () => {
       testAdminKey,
       'subscription { policyChanged { version } }',
     )
-    expect(errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT')
-    expect(errors?.[0]?.message).toContain('subscriptions run over WebSocket')
+    // Refused before it runs (the limits plugin), as a request the HTTP transport does not serve.
+    expect(errors?.[0]?.extensions?.code).toBe('BAD_REQUEST')
+    expect(errors?.[0]?.message).toContain('served over WebSocket at /graphql')
+  })
+
+  it('refuses over WebSocket what HTTP refuses: too deep, too many aliases', async () => {
+    const client = connect(testAdminKey)
+    const refusal = async (query: string) => {
+      const events = client.iterate({ query })
+      const err = await events.next().then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+      return ((err as { extensions?: { code?: string } }[] | undefined) ?? [])[0]?.extensions?.code
+    }
+    // 12 levels: inspectionDecided { line { plant { lines { plant { lines … } } } } }
+    let deep = 'id'
+    for (let i = 0; i < 5; i++) deep = `lines { plant { ${deep} } }`
+    expect(await refusal(`subscription { inspectionDecided { line { plant { ${deep} } } } }`)).toBe(
+      'QUERY_TOO_DEEP',
+    )
+    const aliases = Array.from({ length: 31 }, (_, i) => `a${i}: id`).join(' ')
+    expect(await refusal(`subscription { inspectionDecided { ${aliases} } }`)).toBe('TOO_MANY_ALIASES')
   })
 
   it('closes the sockets of a key when it is revoked', async () => {
