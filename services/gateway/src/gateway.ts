@@ -4,6 +4,7 @@ import { newRegistry, ServiceHttp } from '../../../lib/http/index.ts'
 import type { Logger } from '../../../lib/log/index.ts'
 import type { Principal } from './auth/principal.ts'
 import type { GatewayConfig } from './config.ts'
+import { dashboardRoute } from './dashboard/static.route.ts'
 import { GatewayEvents } from './events/gateway-events.ts'
 import { createApollo } from './graphql/apollo.ts'
 import { createContext } from './graphql/context.ts'
@@ -86,6 +87,7 @@ export async function startGateway(
           maxRequestBytes: config.maxRequestBytes,
           context: () => createContext(storage, config.maxPageSize, unauthenticated, events),
         }),
+        dashboardRoute(),
       ],
     })
     const port = await http.listen().catch(async (err: unknown) => {

@@ -1,0 +1,17 @@
+/**
+ * The API key lives in sessionStorage: it survives a reload of the tab but not the closing of the
+ * browser, and other tabs do not see it.
+ */
+const storageKey = 'tokenline.apiKey'
+
+export function savedKey(): string | undefined {
+  return sessionStorage.getItem(storageKey) ?? undefined
+}
+
+export function saveKey(key: string): void {
+  sessionStorage.setItem(storageKey, key)
+}
+
+export function forgetKey(): void {
+  sessionStorage.removeItem(storageKey)
+}
