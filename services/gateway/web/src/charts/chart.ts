@@ -62,3 +62,14 @@ export function align(series: { x: number; y: number }[][]): uPlot.AlignedData {
   })
   return [xs, ...columns] as uPlot.AlignedData
 }
+
+/** Axis labels from a formatter; uPlot passes null for ticks it leaves unlabelled. */
+export function ticks(format: (value: number) => string): uPlot.Axis['values'] {
+  return (_u: uPlot, values: (number | null)[]) =>
+    values.map((v) => (v === null || v === undefined ? '' : format(v)))
+}
+
+/** A log scale's range padded by `factor` either side of the data instead of snapped to powers of the base. */
+export function paddedLogRange(factor = 1.15): uPlot.Scale.Range {
+  return (_u, min, max) => [min / factor, max * factor]
+}

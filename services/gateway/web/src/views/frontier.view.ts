@@ -8,12 +8,12 @@ import type {
   ReplayResult,
   ReplaySource,
 } from '../api/types.ts'
-import { align, mountChart, palette } from '../charts/chart.ts'
+import { align, mountChart, palette, ticks } from '../charts/chart.ts'
 import { field, h, replace } from '../ui/dom.ts'
 import { errorBanner } from '../ui/error-banner.ts'
 import { money, ms, percent } from '../ui/format.ts'
 import { dataTable } from '../ui/table.ts'
-import { toInput } from './policy.view.ts'
+import { toInput } from './policy-form.ts'
 import { accuracyWithInterval, describeReplayPolicy, replayComparison } from './replay-summary.ts'
 import type { AppContext, View } from './view.ts'
 
@@ -133,8 +133,8 @@ export const frontierView: View = (root, ctx) => {
         height: 300,
         scales: { x: { time: false } },
         axes: [
-          { label: 'cost per 1,000 images', values: (_u, ticks) => ticks.map((t) => money(t)) },
-          { label: 'accuracy', size: 60, values: (_u, ticks) => ticks.map((t) => percent(t, 0)) },
+          { label: 'cost per 1,000 images', values: ticks((t) => money(t)) },
+          { label: 'accuracy', size: 60, values: ticks((t) => percent(t, 0)) },
         ],
       },
       align([

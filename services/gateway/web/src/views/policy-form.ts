@@ -1,4 +1,4 @@
-import type { EgressMode, Fallback, Model, PolicyInput, Thresholds } from '../api/types.ts'
+import type { EgressMode, Fallback, Model, Policy, PolicyInput, Thresholds } from '../api/types.ts'
 import { field, h, replace } from '../ui/dom.ts'
 
 const fallbacks: Fallback[] = ['EDGE_VERDICT', 'HOLD']
@@ -310,4 +310,20 @@ function numberInput(
 /** A blank number field is null; anything else goes to the gateway as typed (it validates). */
 function value(input: HTMLInputElement): number | null {
   return input.value.trim() === '' ? null : Number(input.value)
+}
+
+/** A stored version as the PolicyInput that would recreate it. */
+export function toInput(p: Policy): PolicyInput {
+  return {
+    edge: p.edge,
+    cloud: p.cloud,
+    escalation: p.escalation,
+    cloudTokenCapPerHour: p.cloudTokenCapPerHour,
+    atCap: p.atCap,
+    deadlineMs: p.deadlineMs,
+    pastDeadline: p.pastDeadline,
+    question: p.question,
+    costPer1kTokens: p.costPer1kTokens,
+    egress: p.egress,
+  }
 }

@@ -12,7 +12,7 @@ import { field, h, replace } from '../ui/dom.ts'
 import { errorBanner, notice } from '../ui/error-banner.ts'
 import { dateTime, money, percent } from '../ui/format.ts'
 import { dataTable } from '../ui/table.ts'
-import { policyForm } from './policy-form.ts'
+import { policyForm, toInput } from './policy-form.ts'
 import { replayComparison } from './replay-summary.ts'
 import { mayAct, type View } from './view.ts'
 
@@ -265,22 +265,6 @@ export const policyView: View = (root, ctx) => {
   return () => {
     stopped = true
     unsubscribe()
-  }
-}
-
-/** A stored version as the PolicyInput that would recreate it. */
-export function toInput(p: Policy): PolicyInput {
-  return {
-    edge: p.edge,
-    cloud: p.cloud,
-    escalation: p.escalation,
-    cloudTokenCapPerHour: p.cloudTokenCapPerHour,
-    atCap: p.atCap,
-    deadlineMs: p.deadlineMs,
-    pastDeadline: p.pastDeadline,
-    question: p.question,
-    costPer1kTokens: p.costPer1kTokens,
-    egress: p.egress,
   }
 }
 

@@ -1,7 +1,7 @@
 import type uPlot from 'uplot'
 import { modelsQuery } from '../api/operations.ts'
 import type { ClassPowerLawFit, Model, ScalingReport } from '../api/types.ts'
-import { align, logSpace, mountChart, palette } from '../charts/chart.ts'
+import { align, logSpace, mountChart, paddedLogRange, palette, ticks } from '../charts/chart.ts'
 import { field, h, replace } from '../ui/dom.ts'
 import { errorBanner } from '../ui/error-banner.ts'
 import { alpha, num, percent } from '../ui/format.ts'
@@ -117,13 +117,13 @@ function drawOverall(area: HTMLElement, picked: Picked[], charts: (() => void)[]
     {
       series,
       legend: { show: false },
-      scales: { x: { time: false, distr: 3, log: 2 }, y: { distr: 3, log: 10 } },
+      scales: { x: { time: false, distr: 3, log: 2, range: paddedLogRange() }, y: { distr: 3, log: 10 } },
       axes: [
-        { label: 'vision tokens N (log)', values: (_u, ticks) => ticks.map((t) => num(t)) },
+        { label: 'vision tokens N (log)', values: ticks((t) => num(t)) },
         {
           label: 'error = 1 − accuracy (log)',
           size: 64,
-          values: (_u, ticks) => ticks.map((t) => percent(t, t < 0.01 ? 2 : 0)),
+          values: ticks((t) => percent(t, t < 0.01 ? 2 : 0)),
         },
       ],
     },
@@ -199,10 +199,10 @@ function drawPerClass(area: HTMLElement, picked: Picked[], charts: (() => void)[
     {
       series,
       legend: { show: false },
-      scales: { x: { time: false, distr: 3, log: 2 }, y: { range: [0, 1] } },
+      scales: { x: { time: false, distr: 3, log: 2, range: paddedLogRange() }, y: { range: [0, 1] } },
       axes: [
-        { label: 'vision tokens N (log)', values: (_u, ticks) => ticks.map((t) => num(t)) },
-        { label: 'recall', size: 56, values: (_u, ticks) => ticks.map((t) => percent(t, 0)) },
+        { label: 'vision tokens N (log)', values: ticks((t) => num(t)) },
+        { label: 'recall', size: 56, values: ticks((t) => percent(t, 0)) },
       ],
     },
     align(columns),
