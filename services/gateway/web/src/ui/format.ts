@@ -40,7 +40,13 @@ export function dateTime(iso: string | null | undefined): string {
 export function alpha(fit: { alpha: number; alphaLow: number | null; alphaHigh: number | null }): string {
   const interval =
     fit.alphaLow !== null && fit.alphaHigh !== null
-      ? ` [${fit.alphaLow.toFixed(2)}, ${fit.alphaHigh.toFixed(2)}]`
+      ? ` [${fixed(fit.alphaLow, 2)}, ${fixed(fit.alphaHigh, 2)}]`
       : ''
-  return `${fit.alpha.toFixed(2)}${interval}`
+  return `${fixed(fit.alpha, 2)}${interval}`
+}
+
+/** toFixed without a "-0.00" for values that round to zero. */
+export function fixed(value: number, digits: number): string {
+  const text = value.toFixed(digits)
+  return Number(text) === 0 ? (0).toFixed(digits) : text
 }

@@ -9,14 +9,19 @@ export function thumbnailCell(i: InspectionCard): HTMLElement {
       class: 'thumb',
       src: i.thumbnail,
       alt: `image of inspection ${i.id}`,
-      width: 64,
-      height: 64,
+      width: 48,
+      height: 48,
     })
   }
   return h(
     'span',
-    { class: 'thumb none', title: 'Only escalated cases carry an image to the gateway' },
-    'no image',
+    {
+      class: 'thumb none',
+      role: 'img',
+      'aria-label': 'no image',
+      title: 'The gateway keeps an image of escalated cases only, once the escalation has reached it',
+    },
+    '—',
   )
 }
 

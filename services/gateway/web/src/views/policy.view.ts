@@ -50,47 +50,59 @@ export const policyView: View = (root, ctx) => {
       })
       if (!stopped) drawHistory(policyHistory)
     } catch (err) {
-      if (!stopped)
-        replace(history, h('h2', { id: 'history-title' }, 'History'), errorBanner(err, 'Policy history'))
+      if (!stopped) replace(historyTable, errorBanner(err, 'Policy history'))
+    }
+  }
+
+  // The reason field and the status line outlive redraws of the table (a policyChanged event
+  // redraws it at any time), so neither what a person typed nor the last answer is lost.
+  const rollbackReason = h('input', { type: 'text', name: 'rollbackReason', maxlength: 500 })
+  const historyStatus = h('div')
+  const historyTable = h('div')
+  replace(
+    history,
+    h('h2', { id: 'history-title' }, 'History'),
+    field('Rollback reason', rollbackReason, 'recorded with the new version'),
+    historyStatus,
+    historyTable,
+  )
+
+  const rollback = async (version: number, button: HTMLButtonElement) => {
+    if (rollbackReason.value.trim() === '') {
+      replace(
+        historyStatus,
+        h('p', { class: 'error', role: 'alert' }, 'Give a reason for the rollback first.'),
+      )
+      rollbackReason.focus()
+      return
+    }
+    button.disabled = true
+    try {
+      const { rollbackPolicy } = await ctx.client.request<{ rollbackPolicy: Policy }>(
+        rollbackPolicyMutation,
+        {
+          lineId: ctx.line.id,
+          toVersion: version,
+          reason: rollbackReason.value.trim(),
+        },
+      )
+      rollbackReason.value = ''
+      replace(
+        historyStatus,
+        notice(`Version ${rollbackPolicy.version} restores version ${version}; published to the edges.`),
+      )
+      await refresh()
+    } catch (err) {
+      replace(historyStatus, errorBanner(err, `Rollback to version ${version}`))
+    } finally {
+      button.disabled = false
     }
   }
 
   const drawHistory = (versions: Policy[]) => {
-    const reason = h('input', { type: 'text', name: 'rollbackReason', maxlength: 500 })
-    const status = h('div')
     const latest = versions[0]?.version
-    const rollback = async (version: number, button: HTMLButtonElement) => {
-      if (reason.value.trim() === '') {
-        replace(status, h('p', { class: 'error', role: 'alert' }, 'Give a reason for the rollback first.'))
-        reason.focus()
-        return
-      }
-      button.disabled = true
-      try {
-        const { rollbackPolicy } = await ctx.client.request<{ rollbackPolicy: Policy }>(
-          rollbackPolicyMutation,
-          {
-            lineId: ctx.line.id,
-            toVersion: version,
-            reason: reason.value.trim(),
-          },
-        )
-        replace(
-          status,
-          notice(`Version ${rollbackPolicy.version} restores version ${version}; published to the edges.`),
-        )
-        await refresh()
-      } catch (err) {
-        replace(status, errorBanner(err, `Rollback to version ${version}`))
-      } finally {
-        button.disabled = false
-      }
-    }
     replace(
-      history,
-      h('h2', { id: 'history-title' }, 'History'),
-      field('Rollback reason', reason, 'recorded with the new version'),
-      status,
+      historyTable,
       dataTable(
         ['Version', 'Created', 'Author', 'Reason', 'Policy', ''],
         versions.map((p) => {

@@ -1,5 +1,4 @@
 import type { ReplayResult } from '../api/types.ts'
-import { h } from '../ui/dom.ts'
 import { money, ms, num, percent } from '../ui/format.ts'
 import { dataTable } from '../ui/table.ts'
 
@@ -22,28 +21,70 @@ export function accuracyWithInterval(r: ReplayResult): string {
   return `${percent(r.accuracy)}${interval}`
 }
 
-/** Replayed figures side by side (e.g. current and proposed), one column each. */
+/**
+ * Replayed figures side by side (e.g. current and proposed), one column each; with two columns a
+ * third gives the change from the first to the second.
+ */
 export function replayComparison(
   columns: { name: string; result: ReplayResult }[],
   caption: string,
 ): HTMLElement {
-  const row = (name: string, f: (r: ReplayResult) => string) => [name, ...columns.map((c) => f(c.result))]
+  const pair = columns.length === 2 ? ([columns[0]!.result, columns[1]!.result] as const) : undefined
+  const row = (
+    name: string,
+    f: (r: ReplayResult) => string,
+    change?: (a: ReplayResult, b: ReplayResult) => string,
+  ) => [name, ...columns.map((c) => f(c.result)), ...(pair ? [change ? change(pair[0], pair[1]) : ''] : [])]
+  const points = (a: number, b: number) => signed((b - a) * 100, 1, ' pt')
   const labels = [...new Set(columns.flatMap((c) => c.result.perClassRecall.map((v) => v.label)))]
+  const recall = (r: ReplayResult, label: string) => r.perClassRecall.find((v) => v.label === label)?.value
   return dataTable(
-    ['', ...columns.map((c) => c.name)],
+    ['', ...columns.map((c) => c.name), ...(pair ? ['change'] : [])],
     [
       row('Policy', (r) => describeReplayPolicy(r.policy)),
       row('Images replayed', (r) => `${num(r.images)} (${r.source.toLowerCase()})`),
-      row('Accuracy [90 %]', accuracyWithInterval),
-      row('Escalation rate', (r) => percent(r.escalationRate)),
-      row('Climbed the ladder', (r) => percent(r.climbRate)),
-      row('Edge tokens per 1k images', (r) => num(r.edgeTokensPer1k)),
-      row('Cloud tokens per 1k images', (r) => num(r.cloudTokensPer1k)),
-      row('Cost per 1k images', (r) => money(r.costPer1k)),
-      row('Latency mean / p95', (r) => `${ms(r.latencyMsMean)} / ${ms(r.latencyMsP95)}`),
+      row('Accuracy [90 %]', accuracyWithInterval, (a, b) => points(a.accuracy, b.accuracy)),
+      row(
+        'Escalation rate',
+        (r) => percent(r.escalationRate),
+        (a, b) => points(a.escalationRate, b.escalationRate),
+      ),
+      row(
+        'Climbed the ladder',
+        (r) => percent(r.climbRate),
+        (a, b) => points(a.climbRate, b.climbRate),
+      ),
+      row(
+        'Edge tokens per 1k images',
+        (r) => num(r.edgeTokensPer1k),
+        (a, b) => signed(b.edgeTokensPer1k - a.edgeTokensPer1k, 0),
+      ),
+      row(
+        'Cloud tokens per 1k images',
+        (r) => num(r.cloudTokensPer1k),
+        (a, b) => signed(b.cloudTokensPer1k - a.cloudTokensPer1k, 0),
+      ),
+      row(
+        'Cost per 1k images',
+        (r) => money(r.costPer1k),
+        (a, b) => signed(b.costPer1k - a.costPer1k, 2),
+      ),
+      row(
+        'Latency mean / p95',
+        (r) => `${ms(r.latencyMsMean)} / ${ms(r.latencyMsP95)}`,
+        (a, b) => signed(b.latencyMsP95 - a.latencyMsP95, 0, ' ms p95'),
+      ),
       row('On the frontier', (r) => (r.pareto ? 'yes' : 'no')),
       ...labels.map((label) =>
-        row(`Recall ${label}`, (r) => percent(r.perClassRecall.find((v) => v.label === label)?.value)),
+        row(
+          `Recall ${label}`,
+          (r) => percent(recall(r, label)),
+          (a, b) => {
+            const x = recall(a, label)
+            const y = recall(b, label)
+            return x === undefined || y === undefined ? '' : points(x, y)
+          },
+        ),
       ),
     ],
     caption,
@@ -51,6 +92,9 @@ export function replayComparison(
   )
 }
 
-export function emptyNote(text: string): HTMLElement {
-  return h('p', { class: 'hint' }, text)
+/** `+1.2 pt`, `−30`, `±0`: a difference with its sign. */
+function signed(value: number, digits: number, unit = ''): string {
+  const rounded = Number(value.toFixed(digits))
+  if (rounded === 0) return `±0${unit}`
+  return `${rounded > 0 ? '+' : '−'}${Math.abs(rounded).toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })}${unit}`
 }

@@ -83,6 +83,7 @@ export const reviewView: View = (root, ctx) => {
       name: 'note',
       maxlength: 500,
       'aria-label': `Note for inspection ${i.id}`,
+      placeholder: 'note (optional)',
     })
     const submit = h('button', { type: 'submit' }, 'Record review')
     const result = h('div')

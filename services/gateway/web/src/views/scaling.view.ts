@@ -88,6 +88,7 @@ function drawOverall(area: HTMLElement, picked: Picked[], charts: (() => void)[]
   area.append(section)
   const budgets = picked.flatMap((p) => p.report.points.map((pt) => pt.tokensPerImage))
   const curveX = logSpace(Math.min(...budgets), Math.max(...budgets), 48)
+  const budgetTicks = [...new Set(budgets)].sort((a, b) => a - b)
   const columns: { x: number; y: number }[][] = []
   const series: uPlot.Series[] = [{ label: 'tokens' }]
   picked.forEach(({ role, report }, k) => {
@@ -119,7 +120,7 @@ function drawOverall(area: HTMLElement, picked: Picked[], charts: (() => void)[]
       legend: { show: false },
       scales: { x: { time: false, distr: 3, log: 2, range: paddedLogRange() }, y: { distr: 3, log: 10 } },
       axes: [
-        { label: 'vision tokens N (log)', values: ticks((t) => num(t)) },
+        { label: 'vision tokens N (log)', splits: () => budgetTicks, values: ticks((t) => num(t)) },
         {
           label: 'error = 1 − accuracy (log)',
           size: 64,
@@ -158,6 +159,7 @@ function drawPerClass(area: HTMLElement, picked: Picked[], charts: (() => void)[
   ]
   const budgets = picked.flatMap((p) => p.report.points.map((pt) => pt.tokensPerImage))
   const curveX = logSpace(Math.min(...budgets), Math.max(...budgets), 48)
+  const budgetTicks = [...new Set(budgets)].sort((a, b) => a - b)
   const columns: { x: number; y: number }[][] = []
   const series: uPlot.Series[] = [{ label: 'tokens' }]
   for (const { role, report } of picked) {
@@ -201,7 +203,7 @@ function drawPerClass(area: HTMLElement, picked: Picked[], charts: (() => void)[
       legend: { show: false },
       scales: { x: { time: false, distr: 3, log: 2, range: paddedLogRange() }, y: { range: [0, 1] } },
       axes: [
-        { label: 'vision tokens N (log)', values: ticks((t) => num(t)) },
+        { label: 'vision tokens N (log)', splits: () => budgetTicks, values: ticks((t) => num(t)) },
         { label: 'recall', size: 56, values: ticks((t) => percent(t, 0)) },
       ],
     },

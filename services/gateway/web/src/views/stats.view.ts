@@ -73,11 +73,7 @@ function render(body: HTMLElement, s: LineStats): () => void {
   const capUse = s.tokens.peakCapUsed
   replace(
     body,
-    h(
-      'p',
-      { class: 'window' },
-      `${dateTime(s.from)} to ${dateTime(s.to)} (UTC offsets as your browser shows them)`,
-    ),
+    h('p', { class: 'window' }, `${dateTime(s.from)} to ${dateTime(s.to)}, local time`),
     h(
       'dl',
       { class: 'cards' },
@@ -152,9 +148,9 @@ function render(body: HTMLElement, s: LineStats): () => void {
   const xs = s.hourly.map((b) => new Date(b.hour).getTime() / 1000)
   const series: uPlot.Series[] = [
     {},
-    { label: 'inspections', stroke: palette[0], width: 2, scale: 'n' },
-    { label: 'escalated', stroke: palette[1], width: 2, scale: 'n' },
-    { label: 'cloud tokens', stroke: palette[2], width: 2, scale: 't' },
+    { label: 'inspections', stroke: palette[0], width: 2, scale: 'n', points: { show: true, size: 6 } },
+    { label: 'escalated', stroke: palette[1], width: 2, scale: 'n', points: { show: true, size: 6 } },
+    { label: 'cloud tokens', stroke: palette[2], width: 2, scale: 't', points: { show: true, size: 6 } },
   ]
   const data: (number | null)[][] = [
     xs,
@@ -173,8 +169,11 @@ function render(body: HTMLElement, s: LineStats): () => void {
       series,
       height: 240,
       scales: {
-        n: { range: (_u, _min, max) => [0, Math.max(1, max)] },
-        t: { range: (_u, _min, max) => [0, Math.max(1, max, cap ?? 0)] },
+        // The whole window, so one busy hour is not stretched over the chart.
+        x: { time: true, range: () => [new Date(s.from).getTime() / 1000, new Date(s.to).getTime() / 1000] },
+        // 10 % headroom so the busiest hour's point is not clipped by the frame.
+        n: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] },
+        t: { range: (_u, _min, max) => [0, Math.max(1, max, cap ?? 0) * 1.1] },
       },
       axes: [
         {},
