@@ -3,7 +3,7 @@ import './styles.css'
 import { ApiError, GraphqlClient } from './api/graphql-client.ts'
 import { meQuery, plantsQuery } from './api/operations.ts'
 import type { Me, PlantWithLines } from './api/types.ts'
-import { forgetKey, savedKey, saveKey } from './session.ts'
+import { forgetKey, graphqlEndpoint, savedKey, saveKey } from './session.ts'
 import { h, replace } from './ui/dom.ts'
 import { errorBanner } from './ui/error-banner.ts'
 import { showApp } from './views/app-shell.ts'
@@ -12,7 +12,7 @@ import { showLogin } from './views/login.view.ts'
 const root = document.getElementById('app')!
 
 async function start(key: string): Promise<void> {
-  const client = new GraphqlClient(key)
+  const client = new GraphqlClient(key, graphqlEndpoint())
   let me: Me | undefined
   let meError: ApiError | undefined
   try {

@@ -15,3 +15,8 @@ export function saveKey(key: string): void {
 export function forgetKey(): void {
   sessionStorage.removeItem(storageKey)
 }
+
+/** The gateway's /graphql next to this page (relative, so a gateway under a path prefix works too). */
+export function graphqlEndpoint(): URL {
+  return new URL('graphql', window.location.href)
+}

@@ -10,14 +10,18 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly retriable = false,
+    /** Field-level problems (e.g. `extensions.fields` of POLICY_INVALID), when the gateway lists them. */
+    readonly fields: FieldProblem[] = [],
   ) {
     super(message)
   }
 }
 
+export type FieldProblem = { path: string; message: string }
+
 type GraphqlResponse<T> = {
   data?: T | null
-  errors?: { message: string; extensions?: { code?: string; retriable?: boolean } }[]
+  errors?: { message: string; extensions?: { code?: string; retriable?: boolean; fields?: unknown } }[]
 }
 
 /** The first error of an answer as an ApiError (the one the page shows). */
@@ -32,7 +36,17 @@ export function toApiError(
     code,
     `${first?.message ?? 'unknown error'}${more}`,
     first?.extensions?.retriable ?? false,
+    fieldProblems(first?.extensions?.fields),
   )
+}
+
+function fieldProblems(value: unknown): FieldProblem[] {
+  if (!Array.isArray(value)) return []
+  return value.flatMap((f: unknown) => {
+    const { path, message } = (f ?? {}) as { path?: unknown; message?: unknown }
+    if (typeof message !== 'string') return []
+    return [{ path: Array.isArray(path) ? path.join('.') : String(path ?? ''), message }]
+  })
 }
 
 /**
@@ -44,9 +58,10 @@ export class GraphqlClient {
   private ws: Client | undefined
   private connected = false
 
+  /** `endpoint`: the gateway's /graphql, e.g. `new URL('graphql', location.href)` (see session.ts). */
   constructor(
     private readonly apiKey: string,
-    private readonly endpoint = new URL('graphql', window.location.href),
+    private readonly endpoint: URL,
   ) {}
 
   async request<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {

@@ -15,6 +15,15 @@ export function errorBanner(err: unknown, context?: string): HTMLElement {
     h('code', {}, code),
     ' ',
     message,
+    err instanceof ApiError && err.fields.length > 0
+      ? h(
+          'ul',
+          { class: 'fields' },
+          err.fields.map((f) =>
+            h('li', {}, f.path ? h('code', {}, f.path) : null, f.path ? ': ' : '', f.message),
+          ),
+        )
+      : null,
   )
 }
 

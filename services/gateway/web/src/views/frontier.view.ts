@@ -131,7 +131,8 @@ export const frontierView: View = (root, ctx) => {
       {
         series,
         height: 300,
-        scales: { x: { time: false } },
+        // From zero cost, with room on the right so the current point (often the dearest) is not cut.
+        scales: { x: { time: false, range: (_u, _min, max) => [0, Math.max(max, 1e-6) * 1.06] } },
         axes: [
           { label: 'cost per 1,000 images', values: ticks((t) => money(t)) },
           { label: 'accuracy', size: 60, values: ticks((t) => percent(t, 0)) },
@@ -195,7 +196,13 @@ export const frontierView: View = (root, ctx) => {
                 ],
                 'Recommended against current',
               ),
-              editButton(ctx, r.recommended, currentPolicy, 'Open the recommendation in the policy editor'),
+              editButton(
+                ctx,
+                r.recommended,
+                currentPolicy,
+                'Open the recommendation in the policy editor',
+                'Open in the policy editor',
+              ),
             ]
           : null,
       )
@@ -219,9 +226,15 @@ export const frontierView: View = (root, ctx) => {
 }
 
 /** Opens the editor with the candidate's knobs on top of the current policy (the rest stays as it is). */
-function editButton(ctx: AppContext, r: ReplayResult, current: Policy | null, label: string): HTMLElement {
+function editButton(
+  ctx: AppContext,
+  r: ReplayResult,
+  current: Policy | null,
+  label: string,
+  text = 'Edit',
+): HTMLElement {
   if (!current) return h('span', {}, '')
-  const button = h('button', { type: 'button', class: 'secondary', 'aria-label': label }, 'Edit')
+  const button = h('button', { type: 'button', class: 'secondary', 'aria-label': label }, text)
   button.addEventListener('click', () => {
     const base = toInput(current)
     const p = r.policy

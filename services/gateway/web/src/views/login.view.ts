@@ -1,5 +1,6 @@
 import { ApiError, GraphqlClient } from '../api/graphql-client.ts'
 import { meQuery } from '../api/operations.ts'
+import { graphqlEndpoint } from '../session.ts'
 import { field, h, replace } from '../ui/dom.ts'
 import { errorBanner } from '../ui/error-banner.ts'
 
@@ -32,7 +33,7 @@ export function showLogin(root: HTMLElement, onKey: (key: string) => void, reaso
     if (!key) return
     submit.disabled = true
     replace(status, 'Checking the key…')
-    const client = new GraphqlClient(key)
+    const client = new GraphqlClient(key, graphqlEndpoint())
     try {
       await client.request(meQuery)
       onKey(key)

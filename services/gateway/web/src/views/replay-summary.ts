@@ -10,7 +10,7 @@ export function describeReplayPolicy(p: ReplayResult['policy']): string {
     p.maxEntropy !== null ? `entropy > ${p.maxEntropy}` : '',
   ].filter(Boolean)
   const ladder = p.ladder.length > 0 ? ` → ${p.ladder.join(' → ')}` : ''
-  return `edge ${p.edgeBudget}${ladder}, escalate if ${rules.join(' or ') || 'never'}, cloud ${p.cloudBudget}${p.question ? ' + question' : ''}, audit ${percent(p.auditRate)}`
+  return `edge ${p.edgeBudget}${ladder}, ${rules.length ? `escalate if ${rules.join(' or ')}` : 'no escalation rule'}, cloud ${p.cloudBudget}${p.question ? ' + question' : ''}, audit ${percent(p.auditRate)}`
 }
 
 export function accuracyWithInterval(r: ReplayResult): string {
