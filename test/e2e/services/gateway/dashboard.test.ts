@@ -260,12 +260,11 @@ describe('dashboard in Chromium', () => {
       await openView('Policy')
       await page.getByRole('heading', { name: 'Current policy' }).waitFor()
       await page.getByRole('table', { name: 'Policy history' }).waitFor()
-      const before = await graphql<{ policy: { version: number } }>(
-        'query($l: ID!) { policy(lineId: $l) { version } }',
-        {
-          l: 'demo-line',
-        },
-      )
+      const before = await graphql<{
+        policy: { version: number; escalation: { thresholds: { minConfidence: number | null } } }
+      }>('query($l: ID!) { policy(lineId: $l) { version escalation { thresholds { minConfidence } } } }', {
+        l: 'demo-line',
+      })
       const apply = page.getByRole('button', { name: 'Apply policy' })
       await page.getByLabel('Min confidence', { exact: true }).fill('0.85')
       await page.getByLabel('Audit rate').fill('0.05')
@@ -315,6 +314,10 @@ describe('dashboard in Chromium', () => {
         .getByRole('status')
         .filter({ hasText: `restores version ${before.policy.version}` })
         .waitFor()
+      // The unedited editor follows the new current version.
+      await expect
+        .poll(() => page.getByLabel('Min confidence', { exact: true }).inputValue())
+        .toBe(String(before.policy.escalation.thresholds.minConfidence ?? ''))
       await shoot('06-policy-history')
     },
   )

@@ -127,8 +127,26 @@ export const policyView: View = (root, ctx) => {
     )
   }
 
-  const drawEditor = (initial: PolicyInput, note?: string) => {
+  /** The version the editor was filled from (undefined: a draft from elsewhere), and whether it is unedited. */
+  let editorVersion: number | undefined
+  let editorUnedited = () => false
+
+  /** A newer version (a rollback, another tab) replaces the editor's content unless someone is editing it. */
+  const followCurrent = () => {
+    if (!currentPolicy || editorVersion === undefined || currentPolicy.version === editorVersion) return
+    if (!editorUnedited()) return
+    drawEditor(
+      toInput(currentPolicy),
+      `Showing version ${currentPolicy.version} (${currentPolicy.reason}).`,
+      currentPolicy.version,
+    )
+  }
+
+  const drawEditor = (initial: PolicyInput, note?: string, fromVersion?: number) => {
     const form = policyForm(initial, models)
+    const filledWith = JSON.stringify(form.read())
+    editorVersion = fromVersion
+    editorUnedited = () => JSON.stringify(form.read()) === filledWith
     const reason = h('textarea', { name: 'reason', rows: 2, maxlength: 500, required: true })
     const source = h(
       'select',
@@ -193,10 +211,13 @@ export const policyView: View = (root, ctx) => {
           policy: form.read(),
           reason: reason.value.trim(),
         })
-        replace(status, notice(`Version ${updatePolicy.version} stored and published to the edges.`))
-        previewed = undefined
-        reason.value = ''
         await refresh()
+        if (stopped) return
+        drawEditor(
+          toInput(currentPolicy ?? updatePolicy),
+          `Version ${updatePolicy.version} stored and published to the edges.`,
+          currentPolicy?.version ?? updatePolicy.version,
+        )
       } catch (err) {
         replace(status, errorBanner(err, 'Apply policy'))
       } finally {
@@ -245,6 +266,7 @@ export const policyView: View = (root, ctx) => {
       ),
       loadHistory(),
     ])
+    if (!stopped) followCurrent()
   }
 
   const start = async () => {
@@ -253,7 +275,7 @@ export const policyView: View = (root, ctx) => {
       await refresh()
       if (stopped) return
       const initial = ctx.draft?.policy ?? (currentPolicy ? toInput(currentPolicy) : undefined)
-      if (initial) drawEditor(initial, ctx.draft?.note)
+      if (initial) drawEditor(initial, ctx.draft?.note, ctx.draft ? undefined : currentPolicy?.version)
       else
         replace(
           editor,
