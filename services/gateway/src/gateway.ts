@@ -9,6 +9,7 @@ import type { Principal } from './auth/principal.ts'
 import { RateLimiter } from './auth/rate-limiter.ts'
 import { Authenticator } from './auth/request-auth.ts'
 import type { GatewayConfig } from './config.ts'
+import { dashboardRoute } from './dashboard/static.route.ts'
 import { EdgeClient } from './edge/edge.client.ts'
 import { GatewayEvents } from './events/gateway-events.ts'
 import { createApollo, schemaPath } from './graphql/apollo.ts'
@@ -130,6 +131,7 @@ export async function startGateway(
           context,
           log,
         }),
+        dashboardRoute(),
       ],
     })
     const ws = attachGraphqlWs(http.httpServer, {
