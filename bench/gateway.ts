@@ -193,6 +193,8 @@ async function startGatewayProcess(databaseUrl: string): Promise<{ child: ChildP
       DATABASE_URL: databaseUrl,
       GATEWAY_PORT: '0',
       GATEWAY_ADMIN_KEY: ADMIN_KEY,
+      // The load generator is one key: the per-key rate limit (50/s by default) would cap the run.
+      GATEWAY_RATE_LIMIT_PER_SECOND: '0',
       TOKENLINE_MODELS_DIR: join(root, 'models'),
       KAFKA_BROKERS: '',
       LOG_LEVEL: 'info',
@@ -347,6 +349,7 @@ async function pglitePhase(): Promise<void> {
         TOKENLINE_DATA_DIR: dataDir,
         TOKENLINE_MODELS_DIR: join(root, 'models'),
         GATEWAY_ADMIN_KEY: ADMIN_KEY,
+        GATEWAY_RATE_LIMIT_PER_SECOND: '0',
       }),
       { log: pino({ level: 'silent' }) },
     )
@@ -425,7 +428,7 @@ console.log(
   `Versions: node ${process.version}, @apollo/server ${pkg('@apollo/server')}, graphql ${pkg('graphql')}, pg ${pkg('pg')}, drizzle-orm ${pkg('drizzle-orm')}, @electric-sql/pglite ${pkg('@electric-sql/pglite')}, autocannon ${pkg('autocannon')}`,
 )
 console.log(
-  `Command: npm run bench:gateway (BENCH_ROWS=${ROWS}, BENCH_SECONDS=${SECONDS}, BENCH_CONCURRENCY=${CONCURRENCY.join(',')}, BENCH_PGLITE_ROWS=${PGLITE_ROWS}); gateway defaults (pool 10, GATEWAY_REQUEST_TIMEOUT_MS 5000, GATEWAY_MAX_COMPLEXITY 20000)\n`,
+  `Command: npm run bench:gateway (BENCH_ROWS=${ROWS}, BENCH_SECONDS=${SECONDS}, BENCH_CONCURRENCY=${CONCURRENCY.join(',')}, BENCH_PGLITE_ROWS=${PGLITE_ROWS}); gateway defaults (pool 10, GATEWAY_RATE_LIMIT_PER_SECOND 0, GATEWAY_REQUEST_TIMEOUT_MS 5000, GATEWAY_MAX_COMPLEXITY 20000)\n`,
 )
 if (ROWS > 0) await postgresPhase()
 if (PGLITE_ROWS > 0) await pglitePhase()
