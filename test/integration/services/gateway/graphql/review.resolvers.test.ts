@@ -158,7 +158,7 @@ describe('review queue and recordReview over GraphQL, fed from Kafka (PGlite)', 
       tokens: { edge: 80, cloud: 260 },
       cost: { edge: 0, cloud: 0.00512 }, // no policy stored for line-a: the edge tier is unpriced
     })
-    const [prefix, base64] = (data?.d.thumbnail as string).split(',')
+    const [prefix, base64] = (data!.d.thumbnail as string).split(',')
     expect(prefix).toBe('data:image/png;base64')
     const meta = await sharp(Buffer.from(base64!, 'base64')).metadata()
     expect([meta.format, meta.width, meta.height]).toEqual(['png', 48, 96])
