@@ -67,6 +67,11 @@ export class KafkaIngest {
   private readonly metrics: IngestMetrics | undefined
   /** (line, policy version) → prices per 1k tokens; versions never change once stored. */
   private readonly prices = new Map<string, { edge: number; cloud: number }>()
+  private stopWaiting!: () => void
+  /** Resolves at close: a wait for group joins (which a slow broker may never grant) ends with it. */
+  private readonly closing = new Promise<void>((resolve) => {
+    this.stopWaiting = resolve
+  })
   private resolveJoined!: () => void
   private readonly joinedAll = new Promise<void>((resolve) => {
     this.resolveJoined = resolve
@@ -95,6 +100,7 @@ export class KafkaIngest {
     this.closed = true
     clearTimeout(this.timer)
     this.wake?.()
+    this.stopWaiting()
     await this.loop
     await this.messaging?.close()
     this.messaging = undefined
@@ -114,7 +120,8 @@ export class KafkaIngest {
         })
         if (this.closed) break
         await this.subscribeAll(this.messaging)
-        await Promise.all(this.subscriptions.map((s) => s.joined))
+        await Promise.race([Promise.all(this.subscriptions.map((s) => s.joined)), this.closing])
+        if (this.closed) break
         log.info({ groupPrefix: this.groupPrefix }, 'ingest consuming results, verdicts and escalations')
         this.resolveJoined()
         return
