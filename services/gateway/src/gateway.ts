@@ -60,6 +60,8 @@ export async function startGateway(
       connectAttempts: config.databaseConnectAttempts,
     }))
   const closeStorage = () => (ownsStorage ? storage.close() : Promise.resolve())
+  let publisher: PolicyPublisher | undefined
+  const revocations = new AbortController()
   try {
     const imported = await importModelsDir(config.modelsDir, storage, log)
     log.info(
@@ -75,11 +77,10 @@ export async function startGateway(
     if (config.demo) await seedDemo(storage, log)
     const adminKey = await ensureAdminKey(storage, config, log)
     const events = new GatewayEvents()
-    const publisher = config.kafkaBrokers ? new PolicyPublisher(config.kafkaBrokers, storage, log) : undefined
+    publisher = config.kafkaBrokers ? new PolicyPublisher(config.kafkaBrokers, storage, log) : undefined
     publisher?.start(events)
     const registry = deps.registry ?? newRegistry('tokenline_gateway')
     const verifier = new KeyVerifier(storage, log)
-    const revocations = new AbortController()
     void (async () => {
       try {
         for await (const [keyId] of events.listen('apiKeyRevoked', revocations.signal)) verifier.evict(keyId)
@@ -130,8 +131,6 @@ export async function startGateway(
     })
     const port = await http.listen().catch(async (err: unknown) => {
       await ws.close()
-      revocations.abort()
-      await publisher?.close()
       await apollo.stop()
       throw err
     })
@@ -153,6 +152,8 @@ export async function startGateway(
       },
     }
   } catch (err) {
+    revocations.abort()
+    await publisher?.close().catch(() => undefined)
     await closeStorage().catch(() => undefined)
     throw err
   }
