@@ -69,6 +69,8 @@ export async function startGateway(
       statementTimeoutMs: config.requestTimeoutMs,
     }))
   const closeStorage = () => (ownsStorage ? storage.close() : Promise.resolve())
+  let publisher: PolicyPublisher | undefined
+  const revocations = new AbortController()
   try {
     const imported = await importModelsDir(config.modelsDir, storage, log)
     log.info(
@@ -84,12 +86,11 @@ export async function startGateway(
     if (config.demo) await seedDemo(storage, log)
     const adminKey = await ensureAdminKey(storage, config, log)
     const events = new GatewayEvents()
-    const publisher = config.kafkaBrokers ? new PolicyPublisher(config.kafkaBrokers, storage, log) : undefined
+    publisher = config.kafkaBrokers ? new PolicyPublisher(config.kafkaBrokers, storage, log) : undefined
     publisher?.start(events)
     const replay = new ReplayService(new CalibrationStore(config.modelsDir), { maxMs: config.replayMaxMs })
     const registry = deps.registry ?? newRegistry('tokenline_gateway')
     const verifier = new KeyVerifier(storage, log)
-    const revocations = new AbortController()
     void (async () => {
       try {
         for await (const [keyId] of events.listen('apiKeyRevoked', revocations.signal)) verifier.evict(keyId)
@@ -148,8 +149,6 @@ export async function startGateway(
     })
     const port = await http.listen().catch(async (err: unknown) => {
       await ws.close()
-      revocations.abort()
-      await publisher?.close()
       await apollo.stop()
       throw err
     })
@@ -177,6 +176,8 @@ export async function startGateway(
       },
     }
   } catch (err) {
+    revocations.abort()
+    await publisher?.close().catch(() => undefined)
     await closeStorage().catch(() => undefined)
     throw err
   }

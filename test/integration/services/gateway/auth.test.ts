@@ -5,9 +5,17 @@ import { join } from 'node:path'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openStorage, type Storage } from '../../../../lib/db/index.ts'
+import { hashSecret, secretPrefix } from '../../../../services/gateway/src/auth/api-key.secret.ts'
 import { loadConfig } from '../../../../services/gateway/src/config.ts'
 import { type RunningGateway, startGateway } from '../../../../services/gateway/src/gateway.ts'
-import { gql, type Json, policyInput, testAdminKey, updatePolicyMutation } from './gateway-client.ts'
+import {
+  gql,
+  initAnswer,
+  type Json,
+  policyInput,
+  testAdminKey,
+  updatePolicyMutation,
+} from './gateway-client.ts'
 
 const silent = pino({ level: 'silent' })
 
@@ -484,6 +492,24 @@ describe('gateway rate limit per key (token bucket)', () => {
     expect(limited.status).toBe(429)
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
     expect(limited.errors?.[0]?.extensions).toEqual({ code: 'RATE_LIMITED', retriable: true })
+    // The same bucket on a WebSocket: the connection is charged at init and closed with 4429.
+    const ws = await initAnswer(gateway.graphqlUrl.replace('http://', 'ws://'), `Bearer ${testAdminKey}`)
+    expect(ws.code).toBe(4429)
+    expect(ws.reason).toMatch(/^RATE_LIMITED: /)
+
+    // Another key has its own bucket.
+    const other = `tl_${'o'.repeat(40)}`
+    await storage.apiKeys.create({
+      id: randomUUID(),
+      name: 'other',
+      role: 'viewer',
+      allPlants: true,
+      plantIds: [],
+      prefix: secretPrefix(other),
+      secretHash: hashSecret(other),
+      createdBy: 'test',
+    })
+    expect((await gql(gateway.graphqlUrl, other, '{ me { name } }')).data?.me).toEqual({ name: 'other' })
 
     // Attempts without a valid key are limited per remote address, in their own bucket.
     const anonymous = []
@@ -491,7 +517,7 @@ describe('gateway rate limit per key (token bucket)', () => {
       anonymous.push((await gql(gateway.graphqlUrl, `tl_${'q'.repeat(40)}`, '{ me { role } }')).status)
     expect(anonymous).toEqual([401, 401, 401, 429])
     const metrics = await (await fetch(gateway.graphqlUrl.replace('/graphql', '/metrics'))).text()
-    expect(metrics).toMatch(/tokenline_gateway_rate_limited_total\{scope="key"\} 1/)
+    expect(metrics).toMatch(/tokenline_gateway_rate_limited_total\{scope="key"\} 2/)
     expect(metrics).toMatch(/tokenline_gateway_rate_limited_total\{scope="address"\} 1/)
   })
 })

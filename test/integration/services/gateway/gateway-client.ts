@@ -1,3 +1,5 @@
+import WebSocket from 'ws'
+
 /** Test-side GraphQL over HTTP with an API key. */
 
 export const testAdminKey = `tl_test_admin_${'x'.repeat(24)}`
@@ -69,4 +71,23 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 50))
   }
+}
+
+/** What a graphql-ws server answers to `connection_init` with `authorization`: its first message, or its close. */
+export function initAnswer(
+  url: string,
+  authorization: string | undefined,
+): Promise<{ message?: Json; code?: number; reason?: string }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, 'graphql-transport-ws')
+    ws.once('open', () =>
+      ws.send(JSON.stringify({ type: 'connection_init', payload: authorization ? { authorization } : {} })),
+    )
+    ws.once('message', (data) => {
+      resolve({ message: JSON.parse(String(data)) })
+      ws.close()
+    })
+    ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() }))
+    ws.once('error', reject)
+  })
 }

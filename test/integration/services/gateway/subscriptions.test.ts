@@ -6,28 +6,17 @@ import WebSocket from 'ws'
 import { type InspectionRow, openStorage, type Storage } from '../../../../lib/db/index.ts'
 import { loadConfig } from '../../../../services/gateway/src/config.ts'
 import { type RunningGateway, startGateway } from '../../../../services/gateway/src/gateway.ts'
-import { gql, type Json, policyInput, testAdminKey, updatePolicyMutation, waitFor } from './gateway-client.ts'
+import {
+  gql,
+  initAnswer,
+  type Json,
+  policyInput,
+  testAdminKey,
+  updatePolicyMutation,
+  waitFor,
+} from './gateway-client.ts'
 
 const silent = pino({ level: 'silent' })
-
-/** What a graphql-ws server answers to `connection_init` with `authorization`: its first message, or its close. */
-function initAnswer(
-  url: string,
-  authorization: string | undefined,
-): Promise<{ message?: Json; code?: number; reason?: string }> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, 'graphql-transport-ws')
-    ws.once('open', () =>
-      ws.send(JSON.stringify({ type: 'connection_init', payload: authorization ? { authorization } : {} })),
-    )
-    ws.once('message', (data) => {
-      resolve({ message: JSON.parse(String(data)) })
-      ws.close()
-    })
-    ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() }))
-    ws.once('error', reject)
-  })
-}
 
 describe('subscriptions over graphql-ws', () => {
   let storage: Storage
