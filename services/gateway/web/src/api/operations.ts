@@ -73,6 +73,20 @@ export const lineStatsQuery = /* GraphQL */ `
   }
 `
 
+/** The line's edge node as it reports itself (asked by the gateway, cached about 2 s), with the line's current policy version. */
+export const lineEdgeHealthQuery = /* GraphQL */ `
+  query LineEdgeHealth($lineId: ID!) {
+    line(id: $lineId) {
+      id
+      policy { version }
+      edgeHealth {
+        url reachable error nodeId kafkaUp outboxRows outboxBytes outboxOldestAt
+        queueWaiting queueActive problems policyVersion
+      }
+    }
+  }
+`
+
 const powerLaw = 'c alpha r2 alphaLow alphaHigh'
 
 export const modelsQuery = /* GraphQL */ `

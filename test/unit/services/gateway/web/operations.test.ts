@@ -22,6 +22,7 @@ describe('the dashboard’s GraphQL documents', () => {
       [
         'inspectionDecided',
         'inspections',
+        'line',
         'lineStats',
         'me',
         'models',
