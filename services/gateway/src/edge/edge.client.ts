@@ -1,3 +1,4 @@
+import { z } from 'zod'
 import type { LineRow } from '../../../../lib/db/index.ts'
 import { GatewayError } from '../errors.ts'
 import type { SubmittedInspection } from '../graphql/resolvers.generated.ts'
@@ -20,12 +21,130 @@ type EdgeAnswer = {
 
 const base64 = /^[A-Za-z0-9+/]*={0,2}$/
 
+/** The edge's `GET /v1/health` body (services/edge/src/edge.ts). */
+const edgeHealthBody = z.object({
+  nodeId: z.string(),
+  kafka: z.enum(['up', 'down']),
+  outbox: z.object({
+    rows: z.number().int().nonnegative(),
+    bytes: z.number().nonnegative(),
+    oldestCreatedAt: z.iso.datetime({ offset: true }).nullable(),
+  }),
+  queue: z.object({ waiting: z.number().int().nonnegative(), active: z.number().int().nonnegative() }),
+  // CapacityGuard.problems() gives strings; anything else is shown as its JSON.
+  problems: z.array(z.unknown()).transform((list) => list.map(problemText)),
+  lines: z.array(
+    z.object({
+      plantId: z.string().optional(),
+      lineId: z.string(),
+      policyVersion: z.number().int().nullable(),
+    }),
+  ),
+})
+
+export type EdgeHealthBody = z.infer<typeof edgeHealthBody>
+
+/** What asking an edge's `/v1/health` gave: its report, or why there is none. Never thrown. */
+export type EdgeHealthResult =
+  | { url: string; reachable: true; report: EdgeHealthBody }
+  | { url: string; reachable: false; error: string }
+
+function problemText(p: unknown): string {
+  if (typeof p === 'string') return p
+  if (p && typeof p === 'object' && typeof (p as { message?: unknown }).message === 'string') {
+    const code = (p as { code?: unknown }).code
+    return typeof code === 'string'
+      ? `${code}: ${(p as { message: string }).message}`
+      : (p as { message: string }).message
+  }
+  return JSON.stringify(p)
+}
+
+/** How long one edge's health answer is reused (ms). */
+const healthCacheMs = 2_000
+/** How long to wait for an edge's `/v1/health` (ms). */
+const healthTimeoutMs = 2_000
+
 /**
  * Forwards submitted images to a line's edge node (`POST <edge>/v1/inspections?line=&question=`),
  * which decides them like any other image; maps its answer and errors for GraphQL.
  */
 export class EdgeClient {
+  /** Per edge URL: the answer being fetched or recently fetched, and when it settled. */
+  private readonly healthCache = new Map<string, { at: number; result: Promise<EdgeHealthResult> }>()
+
   constructor(private readonly options: EdgeClientOptions) {}
+
+  /**
+   * The edge's own report (`GET <url>/v1/health`), cached about 2 s per URL; concurrent callers
+   * share one request. Unreachable, slow (2 s), non-200 or malformed answers give `reachable: false`.
+   */
+  health(url: string): Promise<EdgeHealthResult> {
+    const now = Date.now()
+    const cached = this.healthCache.get(url)
+    if (cached && now - cached.at < healthCacheMs) return cached.result
+    // `at` is Infinity while in flight (always reused), then the time it settled.
+    const entry = { at: Number.POSITIVE_INFINITY, result: this.fetchHealth(url) }
+    entry.result = entry.result.finally(() => {
+      entry.at = Date.now()
+    })
+    this.healthCache.set(url, entry)
+    for (const [key, value] of this.healthCache) {
+      if (now - value.at >= healthCacheMs) this.healthCache.delete(key)
+    }
+    return entry.result
+  }
+
+  private async fetchHealth(url: string): Promise<EdgeHealthResult> {
+    let res: Response
+    try {
+      res = await fetch(`${url}/v1/health`, { signal: AbortSignal.timeout(healthTimeoutMs) })
+    } catch (err) {
+      const e = err as Error
+      const why =
+        e.name === 'TimeoutError'
+          ? `no answer within ${healthTimeoutMs} ms`
+          : `${e.message}${(e.cause as Error | undefined)?.message ? ` (${(e.cause as Error).message})` : ''}`
+      return { url, reachable: false, error: `GET ${url}/v1/health failed: ${why}` }
+    }
+    let text: string
+    try {
+      text = await res.text()
+    } catch (err) {
+      return {
+        url,
+        reachable: false,
+        error: `GET ${url}/v1/health: reading the body failed: ${(err as Error).message}`,
+      }
+    }
+    if (res.status !== 200) {
+      return {
+        url,
+        reachable: false,
+        error: `GET ${url}/v1/health answered HTTP ${res.status}: ${text.slice(0, 200)}`,
+      }
+    }
+    let json: unknown
+    try {
+      json = JSON.parse(text)
+    } catch {
+      return {
+        url,
+        reachable: false,
+        error: `GET ${url}/v1/health answered something that is not JSON: ${text.slice(0, 200)}`,
+      }
+    }
+    const parsed = edgeHealthBody.safeParse(json)
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]
+      return {
+        url,
+        reachable: false,
+        error: `GET ${url}/v1/health answered an unexpected body: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`,
+      }
+    }
+    return { url, reachable: true, report: parsed.data }
+  }
 
   /** The edge serving `line`: its own URL, else GATEWAY_EDGE_URL. */
   urlFor(line: Pick<LineRow, 'edgeUrl'>): string | undefined {

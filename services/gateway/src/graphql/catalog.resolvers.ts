@@ -33,4 +33,28 @@ export const Line: LineResolvers = {
   plant: async (line, _args, ctx) => (await ctx.plants.load(line.plantId))!,
   edgeUrl: (line, _args, ctx) => ctx.edge.urlFor(line) ?? null,
   policy: (line, _args, ctx) => currentPolicy(line, ctx),
+  edgeHealth: async (line, _args, ctx) => {
+    const url = ctx.edge.urlFor(line)
+    if (!url) return null
+    const health = await ctx.edge.health(url)
+    if (!health.reachable) {
+      return { url, reachable: false, error: health.error, problems: [] }
+    }
+    const r = health.report
+    const served = r.lines.find((l) => l.lineId === line.id && (l.plantId ?? line.plantId) === line.plantId)
+    return {
+      url,
+      reachable: true,
+      error: null,
+      nodeId: r.nodeId,
+      kafkaUp: r.kafka === 'up',
+      outboxRows: r.outbox.rows,
+      outboxBytes: r.outbox.bytes,
+      outboxOldestAt: r.outbox.oldestCreatedAt,
+      queueWaiting: r.queue.waiting,
+      queueActive: r.queue.active,
+      problems: r.problems,
+      policyVersion: served?.policyVersion ?? null,
+    }
+  },
 }

@@ -174,6 +174,35 @@ export type Disposition =
   | 'ESCALATED'
   | 'HELD';
 
+/** An edge node's own account of itself (GET /v1/health), or why it could not be asked. */
+export type EdgeHealth = {
+  __typename?: 'EdgeHealth';
+  /** Why the edge could not be asked (unreachable, timeout, bad status or body); null when reachable. */
+  error?: Maybe<Scalars['String']['output']>;
+  /** Whether the edge's Kafka link is up. */
+  kafkaUp?: Maybe<Scalars['Boolean']['output']>;
+  /** The edge's node id (EDGE_NODE_ID). */
+  nodeId?: Maybe<Scalars['String']['output']>;
+  /** Bytes in the edge's outbox not yet sent to Kafka. */
+  outboxBytes?: Maybe<Scalars['Float']['output']>;
+  /** When the oldest unsent outbox record was written; null when the outbox is empty. */
+  outboxOldestAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Records in the edge's outbox not yet sent to Kafka. */
+  outboxRows?: Maybe<Scalars['Int']['output']>;
+  /** The policy version the edge holds for this line; null when it holds none or does not serve the line. */
+  policyVersion?: Maybe<Scalars['Int']['output']>;
+  /** What is full at the edge (outbox, disk), in words; empty when all is well or unreachable. */
+  problems: Array<Scalars['String']['output']>;
+  /** Images being decided by the edge now. */
+  queueActive?: Maybe<Scalars['Int']['output']>;
+  /** Images waiting in the edge's ingest queue. */
+  queueWaiting?: Maybe<Scalars['Int']['output']>;
+  /** Whether the edge answered /v1/health with a valid report; the fields below are null when not. */
+  reachable: Scalars['Boolean']['output'];
+  /** The edge's base URL that was asked. */
+  url: Scalars['String']['output'];
+};
+
 export type EdgePolicy = {
   __typename?: 'EdgePolicy';
   budget: Scalars['Int']['output'];
@@ -316,6 +345,11 @@ export type InspectionFilter = {
 
 export type Line = {
   __typename?: 'Line';
+  /**
+   * What the line's edge node reports about itself (its GET /v1/health), asked when this field is
+   * resolved, cached about 2 s per edge; null when the line has no edge URL.
+   */
+  edgeHealth?: Maybe<EdgeHealth>;
   /** Base URL of the line's edge node (submitInspection goes there). */
   edgeUrl?: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
@@ -1027,6 +1061,7 @@ export type ResolversTypes = {
   DecidedBy: DecidedBy;
   DecidedByCount: ResolverTypeWrapper<DecidedByCount>;
   Disposition: Disposition;
+  EdgeHealth: ResolverTypeWrapper<EdgeHealth>;
   EdgePolicy: ResolverTypeWrapper<EdgePolicy>;
   EdgePolicyInput: EdgePolicyInput;
   Egress: ResolverTypeWrapper<Egress>;
@@ -1104,6 +1139,7 @@ export type ResolversParentTypes = {
   CreatedApiKey: CreatedApiKey;
   DateTime: Scalars['DateTime']['output'];
   DecidedByCount: DecidedByCount;
+  EdgeHealth: EdgeHealth;
   EdgePolicy: EdgePolicy;
   EdgePolicyInput: EdgePolicyInput;
   Egress: Egress;
@@ -1251,6 +1287,21 @@ export type DecidedByCountResolvers<ContextType = GatewayContext, ParentType ext
   decidedBy?: Resolver<ResolversTypes['DecidedBy'], ParentType, ContextType>;
 };
 
+export type EdgeHealthResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['EdgeHealth'] = ResolversParentTypes['EdgeHealth']> = {
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  kafkaUp?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  nodeId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  outboxBytes?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  outboxOldestAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  outboxRows?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  policyVersion?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  problems?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  queueActive?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  queueWaiting?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  reachable?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type EdgePolicyResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['EdgePolicy'] = ResolversParentTypes['EdgePolicy']> = {
   budget?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   ladder?: Resolver<Array<ResolversTypes['Int']>, ParentType, ContextType>;
@@ -1322,6 +1373,7 @@ export type InspectionEdgeResolvers<ContextType = GatewayContext, ParentType ext
 };
 
 export type LineResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Line'] = ResolversParentTypes['Line']> = {
+  edgeHealth?: Resolver<Maybe<ResolversTypes['EdgeHealth']>, ParentType, ContextType>;
   edgeUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1613,6 +1665,7 @@ export type Resolvers<ContextType = GatewayContext> = {
   CreatedApiKey?: CreatedApiKeyResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   DecidedByCount?: DecidedByCountResolvers<ContextType>;
+  EdgeHealth?: EdgeHealthResolvers<ContextType>;
   EdgePolicy?: EdgePolicyResolvers<ContextType>;
   Egress?: EgressResolvers<ContextType>;
   EscalationPolicy?: EscalationPolicyResolvers<ContextType>;

@@ -13,6 +13,7 @@ import { type RunningEdge, startEdge } from '../../../../services/edge/src/edge.
 import { loadConfig as gatewayConfig } from '../../../../services/gateway/src/config.ts'
 import { buildDashboard } from '../../../../services/gateway/src/dashboard/dashboard-build.ts'
 import { type RunningGateway, startGateway } from '../../../../services/gateway/src/gateway.ts'
+import { freePort } from '../../../integration/lib/messaging/embedded-broker.ts'
 
 /**
  * The dashboard in Debian's Chromium against the whole platform (broker, gateway with the demo
@@ -69,6 +70,8 @@ beforeAll(async () => {
     }),
   )
   const brokers = broker.bootstrap
+  // The edge starts after the gateway; its port is chosen now so the demo line's edge is known.
+  const edgePort = await freePort()
   gateway = await startGateway(
     gatewayConfig({
       GATEWAY_PORT: '0',
@@ -76,6 +79,7 @@ beforeAll(async () => {
       KAFKA_BROKERS: brokers,
       GATEWAY_DEMO: 'true',
       GATEWAY_ADMIN_KEY: adminKey,
+      GATEWAY_EDGE_URL: `http://127.0.0.1:${edgePort}`,
       // The frontier replays ~2,000 candidates; with every service in this process on a loaded
       // 2-core machine the default 5 s budget is not enough.
       GATEWAY_REPLAY_MAX_MS: '60000',
@@ -97,7 +101,7 @@ beforeAll(async () => {
   )
   edge = await startEdge(
     edgeConfig({
-      EDGE_PORT: '0',
+      EDGE_PORT: String(edgePort),
       TOKENLINE_DATA_DIR: join(dataDir, 'edge'),
       KAFKA_BROKERS: brokers,
       EDGE_DEMO_RATE: '2',
@@ -231,6 +235,9 @@ describe('dashboard in Chromium', () => {
     expect(await page.getByRole('alert').allTextContents()).toEqual([])
     await page.getByRole('table').filter({ hasText: 'Latency percentiles' }).waitFor()
     await page.getByRole('img', { name: /per hour/ }).waitFor()
+    const edgePanel = page.getByRole('region', { name: 'Edge node' })
+    await edgePanel.getByText(/^Reachable · /).waitFor()
+    expect(await edgePanel.textContent()).toMatch(/Kafka(up|down)/)
     await shoot('04-window-stats')
   })
 

@@ -73,21 +73,37 @@ export const lineStatsQuery = /* GraphQL */ `
   }
 `
 
+/** The line's edge node as it reports itself (asked by the gateway, cached about 2 s), with the line's current policy version. */
+export const lineEdgeHealthQuery = /* GraphQL */ `
+  query LineEdgeHealth($lineId: ID!) {
+    line(id: $lineId) {
+      id
+      policy { version }
+      edgeHealth {
+        url reachable error nodeId kafkaUp outboxRows outboxBytes outboxOldestAt
+        queueWaiting queueActive problems policyVersion
+      }
+    }
+  }
+`
+
 const powerLaw = 'c alpha r2 alphaLow alphaHigh'
 
+/**
+ * Models and every stored report side by side, not nested: nested under `models` the gateway's
+ * cost estimate (lists × 10 per level) passes GATEWAY_MAX_COMPLEXITY (20,000) with a few models.
+ */
 export const modelsQuery = /* GraphQL */ `
   query Models {
-    models {
-      name role labels budgets
-      scalingReports {
-        id model question createdAt
-        dataset { path count description }
-        points { budget accuracy tokensPerImage perClass { label recall } }
-        fit {
-          overall { ${powerLaw} }
-          perClass { label ${powerLaw} }
-          perClassRecall { label ${powerLaw} }
-        }
+    models { name role labels budgets }
+    scalingReports {
+      id model question createdAt
+      dataset { path count description }
+      points { budget accuracy tokensPerImage perClass { label recall } }
+      fit {
+        overall { ${powerLaw} }
+        perClass { label ${powerLaw} }
+        perClassRecall { label ${powerLaw} }
       }
     }
   }

@@ -56,6 +56,28 @@ export type Estimate = { value: number; low: number; high: number; samples: numb
 export type Agreement = { agree: number; total: number; rate: number | null }
 export type Percentiles = { count: number; p50: number | null; p95: number | null; p99: number | null }
 
+/** `Line.edgeHealth`: what the line's edge node reports about itself, or why it could not be asked. */
+export type EdgeHealth = {
+  url: string
+  reachable: boolean
+  error: string | null
+  nodeId: string | null
+  kafkaUp: boolean | null
+  outboxRows: number | null
+  outboxBytes: number | null
+  outboxOldestAt: string | null
+  queueWaiting: number | null
+  queueActive: number | null
+  problems: string[]
+  policyVersion: number | null
+}
+
+export type LineEdgeHealth = {
+  id: string
+  policy: { version: number } | null
+  edgeHealth: EdgeHealth | null
+}
+
 export type LineStats = {
   lineId: string
   from: string

@@ -50,3 +50,26 @@ export function fixed(value: number, digits: number): string {
   const text = value.toFixed(digits)
   return Number(text) === 0 ? (0).toFixed(digits) : text
 }
+
+/** Byte counts in binary units, e.g. `1.5 MiB`. */
+export function bytes(value: number | null | undefined): string {
+  if (value === null || value === undefined) return dash
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
+  let v = value
+  let i = 0
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024
+    i += 1
+  }
+  return i === 0 ? `${Math.round(v)} B` : `${v.toFixed(1)} ${units[i]}`
+}
+
+/** How long ago `iso` was, coarsely: `45 s`, `12 min`, `3.5 h`, `2.0 d`. */
+export function age(iso: string | null | undefined, now = Date.now()): string {
+  if (!iso) return dash
+  const s = Math.max(0, (now - new Date(iso).getTime()) / 1000)
+  if (s < 120) return `${Math.round(s)} s`
+  if (s < 7200) return `${Math.round(s / 60)} min`
+  if (s < 172_800) return `${(s / 3600).toFixed(1)} h`
+  return `${(s / 86_400).toFixed(1)} d`
+}

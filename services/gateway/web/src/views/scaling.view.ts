@@ -24,11 +24,15 @@ export const scalingView: View = (root, ctx) => {
   replace(root, h('h1', {}, 'Scaling curve'), h('p', {}, 'Loading scaling reports…'))
 
   ctx.client
-    .request<{ models: Model[] }>(modelsQuery)
-    .then(({ models }) => {
+    .request<{ models: Omit<Model, 'scalingReports'>[]; scalingReports: ScalingReport[] }>(modelsQuery)
+    .then(({ models, scalingReports }) => {
       if (stopped) return
+      const roleOf = new Map(models.map((m) => [m.name, m.role]))
       const reports: Record<Role, ScalingReport[]> = { EDGE: [], CLOUD: [] }
-      for (const m of models) reports[m.role].push(...m.scalingReports)
+      for (const r of scalingReports) {
+        const role = roleOf.get(r.model)
+        if (role) reports[role].push(r)
+      }
       if (reports.EDGE.length + reports.CLOUD.length === 0) {
         replace(
           root,

@@ -1,10 +1,10 @@
 import type uPlot from 'uplot'
-import { lineStatsQuery } from '../api/operations.ts'
-import type { Agreement, Estimate, LineStats, Percentiles } from '../api/types.ts'
+import { lineEdgeHealthQuery, lineStatsQuery } from '../api/operations.ts'
+import type { Agreement, EdgeHealth, Estimate, LineEdgeHealth, LineStats, Percentiles } from '../api/types.ts'
 import { mountChart, palette } from '../charts/chart.ts'
 import { field, h, replace } from '../ui/dom.ts'
 import { errorBanner } from '../ui/error-banner.ts'
-import { dateTime, money, ms, num, percent } from '../ui/format.ts'
+import { age, bytes, dateTime, money, ms, num, percent } from '../ui/format.ts'
 import { dataTable } from '../ui/table.ts'
 import type { View } from './view.ts'
 
@@ -20,7 +20,8 @@ const refreshMs = 10_000
 
 /**
  * `lineStats` over a chosen window: escalation, agreement, estimated accuracy, tokens and cost per
- * hour against the cap, latency percentiles, and the hourly buckets as a chart. Refreshed every 10 s.
+ * hour against the cap, latency percentiles, and the hourly buckets as a chart; above them the line's
+ * edge node as it reports itself (`Line.edgeHealth`). Refreshed every 10 s.
  */
 export const statsView: View = (root, ctx) => {
   const select = h(
@@ -30,16 +31,38 @@ export const statsView: View = (root, ctx) => {
   )
   select.value = '24'
   const body = h('div', { class: 'stats' }, h('p', {}, 'Loading…'))
+  const edgeBody = h('div', {}, h('p', {}, 'Asking the edge node…'))
+  const edgePanel = h(
+    'section',
+    { class: 'edge-node', role: 'region', 'aria-label': 'Edge node' },
+    h('h2', {}, 'Edge node'),
+    edgeBody,
+  )
   replace(
     root,
     h('h1', {}, `Window stats · ${ctx.line.name}`),
     h('div', { class: 'toolbar' }, field('Window', select)),
+    edgePanel,
     body,
   )
   let destroyChart: (() => void) | undefined
   let stopped = false
 
+  const loadEdge = async () => {
+    try {
+      const { line } = await ctx.client.request<{ line: LineEdgeHealth | null }>(lineEdgeHealthQuery, {
+        lineId: ctx.line.id,
+      })
+      if (stopped) return
+      renderEdge(edgeBody, line)
+    } catch (err) {
+      if (stopped) return
+      replace(edgeBody, errorBanner(err, 'Edge node'))
+    }
+  }
+
   const load = async () => {
+    void loadEdge()
     const to = new Date()
     const from = new Date(to.getTime() - Number(select.value) * 3_600_000)
     try {
@@ -184,6 +207,73 @@ function render(body: HTMLElement, s: LineStats): () => void {
     data as uPlot.AlignedData,
   )
   return chart.destroy
+}
+
+function renderEdge(body: HTMLElement, line: LineEdgeHealth | null): void {
+  const e: EdgeHealth | null | undefined = line?.edgeHealth
+  if (!line || !e) {
+    replace(
+      body,
+      h('p', {}, 'This line has no edge node: set its edge URL (createLine) or GATEWAY_EDGE_URL.'),
+    )
+    return
+  }
+  if (!e.reachable) {
+    replace(
+      body,
+      h(
+        'p',
+        { class: 'error', role: 'status' },
+        h('strong', {}, 'Unreachable'),
+        ` · ${e.url}`,
+        h('br'),
+        e.error ?? 'no answer',
+      ),
+    )
+    return
+  }
+  const current = line.policy?.version ?? null
+  const mismatch = current !== e.policyVersion
+  replace(
+    body,
+    h('p', { class: 'window' }, `Reachable · ${e.nodeId ?? '—'} at ${e.url}`),
+    h(
+      'dl',
+      { class: 'cards' },
+      card('Edge', 'reachable', `node ${e.nodeId ?? '—'}`),
+      card(
+        'Kafka',
+        e.kafkaUp ? 'up' : 'down',
+        e.kafkaUp ? 'records flow to the cloud' : 'records wait in the outbox',
+      ),
+      card(
+        'Outbox',
+        `${num(e.outboxRows)} rows`,
+        `${bytes(e.outboxBytes)} unsent · oldest ${e.outboxOldestAt ? `${age(e.outboxOldestAt)} old` : '—'}`,
+      ),
+      card('Queue', `${num(e.queueWaiting)} waiting`, `${num(e.queueActive)} being decided`),
+      card(
+        'Policy at the edge',
+        e.policyVersion === null ? 'none' : `v${e.policyVersion}`,
+        mismatch
+          ? `MISMATCH: the line's current policy is ${current === null ? 'none' : `v${current}`}`
+          : `matches the line's current policy`,
+      ),
+    ),
+    e.problems.length === 0
+      ? h('p', { class: 'notice' }, 'No problems reported.')
+      : h(
+          'div',
+          { class: 'error', role: 'status' },
+          h('strong', {}, 'Problems'),
+          h(
+            'ul',
+            {},
+            e.problems.map((p) => h('li', {}, p)),
+          ),
+        ),
+  )
+  if (mismatch) body.querySelector('.cards > .card:last-child')?.classList.add('mismatch')
 }
 
 function card(term: string, value: string, detail: string, extra?: HTMLElement): HTMLElement {
