@@ -153,14 +153,30 @@ function describeIngest(driver: 'pglite' | 'postgres'): void {
     }, 120_000)
 
     afterAll(async () => {
+      // Each close is bounded and named: in 2 of 3 full-suite runs on a loaded 2-core machine one
+      // of these never returned (the 120 s hook timeout failed the run) while the file alone always
+      // closes in seconds. Not diagnosed yet: the warning says which step overran, and the rest
+      // still closes.
+      const bounded = async (what: string, close: () => Promise<unknown> | undefined) => {
+        let timer: NodeJS.Timeout | undefined
+        const overran = await Promise.race([
+          Promise.resolve(close()).then(() => false),
+          new Promise<boolean>((resolve) => {
+            timer = setTimeout(() => resolve(true), 20_000)
+          }),
+        ])
+        clearTimeout(timer)
+        if (overran)
+          console.warn(`kafka.ingest.test (${driver}) teardown: ${what} did not finish within 20 s`)
+      }
       stopEvents.abort()
-      await listening
-      await ingest?.close()
-      await messaging?.close()
-      await broker?.close()
-      await storage?.close()
-      await database?.drop()
-    })
+      await bounded('the event listener', () => listening)
+      await bounded('KafkaIngest.close()', () => ingest?.close())
+      await bounded('the test producer', () => messaging?.close())
+      await bounded('the broker', () => broker?.close())
+      await bounded('the storage', () => storage?.close())
+      await bounded('dropping the database', () => database?.drop())
+    }, 180_000)
 
     const A = result({ capturedAt: at(0), label: 'ok', confidence: 0.9 })
     const B = result({
