@@ -6,6 +6,7 @@ import {
 } from '../../../../lib/db/index.ts'
 import { canSeePlant, visiblePlants } from '../auth/principal.ts'
 import { GatewayError } from '../errors.ts'
+import { checkFirst } from './internal/page-size.ts'
 import type {
   ClassProbability,
   DecidedBy,
@@ -26,18 +27,7 @@ const fromStored = { edge: 'EDGE', cloud: 'CLOUD', human: 'HUMAN' } as const sat
 
 export const inspectionQueries: Pick<QueryResolvers, 'inspections' | 'inspection'> = {
   inspections: async (_parent, { filter, first, after }, ctx) => {
-    if (first < 1) {
-      throw new GatewayError(
-        'GATEWAY_ARGUMENT_INVALID',
-        `expected a positive integer for first; received ${first}`,
-      )
-    }
-    if (first > ctx.maxPageSize) {
-      throw new GatewayError(
-        'GATEWAY_PAGE_TOO_LARGE',
-        `expected at most ${ctx.maxPageSize} for first; received ${first}: page through with after`,
-      )
-    }
+    checkFirst(first, ctx.maxPageSize)
     const plantIds = visiblePlants(ctx.principal)
     const storedFilter = { ...toStoredFilter(filter ?? {}), ...(plantIds ? { plantIds } : {}) }
     const page = await ctx.storage.inspections.list(storedFilter, { first, after: after ?? null })

@@ -9,6 +9,7 @@ import {
   policyView,
 } from '../policy/policy-document.ts'
 import type { GatewayContext } from './context.ts'
+import { checkFirst } from './internal/page-size.ts'
 import type { MutationResolvers, Policy, QueryResolvers } from './resolvers.generated.ts'
 
 /** Largest `first` of policyHistory. */
@@ -24,12 +25,7 @@ export const policyQueries: Pick<QueryResolvers, 'policy' | 'policyHistory'> = {
     return row ? view(row, line, ctx) : null
   },
   policyHistory: async (_parent, { lineId, first }, ctx) => {
-    if (first < 1 || first > MAX_HISTORY) {
-      throw new GatewayError(
-        first < 1 ? 'GATEWAY_ARGUMENT_INVALID' : 'GATEWAY_PAGE_TOO_LARGE',
-        `expected first in 1–${MAX_HISTORY}; received ${first}`,
-      )
-    }
+    checkFirst(first, MAX_HISTORY)
     const line = await visibleLine(ctx, lineId)
     const rows = await ctx.storage.policies.history(lineId, first)
     return Promise.all(rows.map((row) => view(row, line, ctx)))

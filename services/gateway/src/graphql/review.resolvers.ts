@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { InspectionRow, Storage } from '../../../../lib/db/index.ts'
 import { canSeePlant, requirePlant, visiblePlants } from '../auth/principal.ts'
 import { GatewayError } from '../errors.ts'
+import { checkFirst } from './internal/page-size.ts'
 import type { MutationResolvers, QueryResolvers } from './resolvers.generated.ts'
 
 /** A retried recordReview (same inspection, label and reviewer) within this window records nothing new (ms). */
@@ -11,18 +12,7 @@ const MAX_NOTE_CHARS = 2000
 
 export const reviewQueries: Pick<QueryResolvers, 'reviewQueue'> = {
   reviewQueue: async (_parent, { lineId, plantId, first, after }, ctx) => {
-    if (first < 1) {
-      throw new GatewayError(
-        'GATEWAY_ARGUMENT_INVALID',
-        `expected a positive integer for first; received ${first}`,
-      )
-    }
-    if (first > ctx.maxPageSize) {
-      throw new GatewayError(
-        'GATEWAY_PAGE_TOO_LARGE',
-        `expected at most ${ctx.maxPageSize} for first; received ${first}: page through with after`,
-      )
-    }
+    checkFirst(first, ctx.maxPageSize)
     // Another plant's line or plant filters everything out, exactly like one that does not exist.
     const plantIds = visiblePlants(ctx.principal)
     const filter = {
