@@ -112,6 +112,7 @@ def main(argv=None):
           f"largest difference to golden.json {worst:.2e} (tolerance {golden['tolerance']})")
     if worst > golden["tolerance"]:
         raise SystemExit("the rebuilt model does not reproduce golden.json; not written")
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     torch.save({"model": model.state_dict(), "steps": 0, "seconds": 0.0,
                 "importedFrom": {"model": manifest["name"], "sha256": manifest["sha256"]}}, args.out)
     print(f"wrote {args.out}")
