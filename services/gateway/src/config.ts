@@ -44,6 +44,12 @@ const gatewayEnv = z.object({
   GATEWAY_MAX_COMPLEXITY: positiveIntVar(20_000, 'a positive integer cost'),
   GATEWAY_REQUEST_TIMEOUT_MS: positiveIntVar(5000, 'a positive integer number of milliseconds'),
   GATEWAY_INTROSPECTION: booleanVar(false),
+  GATEWAY_RESPONSE_CACHE_MS: z.coerce
+    .number({ error: 'expected a number of milliseconds >= 0 (0 = no response cache)' })
+    .int({ error: 'expected a whole number of milliseconds >= 0 (0 = no response cache)' })
+    .min(0, { error: 'expected a number of milliseconds >= 0 (0 = no response cache)' })
+    .max(60_000, { error: 'expected at most 60000 ms: a longer cache shows stale results' })
+    .default(1000),
 })
 
 export type GatewayConfig = {
@@ -98,6 +104,13 @@ export type GatewayConfig = {
   requestTimeoutMs: number
   /** Schema introspection and "Did you mean …" suggestions in errors; default false (`true` under `npm start`). */
   introspection: boolean
+  /**
+   * How long an answer to the dashboard's polled reads (lineStats, inspections, models, scaling
+   * reports, frontier, recommendation) is served again to keys of the same role and plants (ms);
+   * 0 = off; default 1000. Mutations through this gateway empty it; results from Kafka show at most
+   * this much later.
+   */
+  responseCacheMs: number
 }
 
 /** Parses the gateway's environment; every problem is reported at once (ConfigError). */
@@ -127,5 +140,6 @@ export function loadConfig(env: Env): GatewayConfig {
     maxComplexity: parsed.GATEWAY_MAX_COMPLEXITY,
     requestTimeoutMs: parsed.GATEWAY_REQUEST_TIMEOUT_MS,
     introspection: parsed.GATEWAY_INTROSPECTION,
+    responseCacheMs: parsed.GATEWAY_RESPONSE_CACHE_MS,
   }
 }

@@ -20,6 +20,7 @@ import { graphqlRoute } from './graphql/http-handler.ts'
 import { aliasLimitRule } from './graphql/limits/alias-limit.rule.ts'
 import { depthLimitRule } from './graphql/limits/depth-limit.rule.ts'
 import { resolvers } from './graphql/resolvers.ts'
+import { responseCachePlugin } from './graphql/response-cache.plugin.ts'
 import { attachGraphqlWs } from './graphql/ws.ts'
 import { KafkaIngest } from './ingest/kafka.ingest.ts'
 import { importModelsDir } from './models/models-dir.importer.ts'
@@ -111,7 +112,8 @@ export async function startGateway(
     })
     const context = (principal: Principal) =>
       createContext(storage, config.maxPageSize, principal, events, edge, replay)
-    const apollo = createApollo(log, registry, config)
+    const responseCache = responseCachePlugin({ ttlMs: config.responseCacheMs, registry })
+    const apollo = createApollo(log, registry, config, [responseCache])
     await apollo.start()
     const http = new ServiceHttp({
       host: config.host,
@@ -146,6 +148,7 @@ export async function startGateway(
       // The same limits as HTTP requests, checked before a subscription runs.
       validationRules: [depthLimitRule(config.maxDepth), aliasLimitRule(config.maxAliases)],
       maxComplexity: config.maxComplexity,
+      afterMutation: () => responseCache.clear(),
     })
     const port = await http.listen().catch(async (err: unknown) => {
       await ws.close()

@@ -36,6 +36,7 @@ export function createApollo(
   log: Logger,
   registry: Registry,
   options: ApolloOptions,
+  extraPlugins: readonly ApolloServerPlugin<GatewayContext>[] = [],
 ): ApolloServer<GatewayContext> {
   return new ApolloServer<GatewayContext>({
     typeDefs: readFileSync(schemaPath, 'utf8'),
@@ -54,6 +55,8 @@ export function createApollo(
       ApolloServerPluginLandingPageDisabled(),
       limitsPlugin({ maxComplexity: options.maxComplexity, requestTimeoutMs: options.requestTimeoutMs }),
       metricsPlugin(registry),
+      // Last: it answers from the cache only after the limits plugin has checked the operation.
+      ...extraPlugins,
     ],
   })
 }

@@ -7,6 +7,7 @@ import {
   GraphQLError,
   type GraphQLFormattedError,
   type GraphQLSchema,
+  getOperationAST,
   parse,
   specifiedRules,
   type ValidationRule,
@@ -44,9 +45,11 @@ export type GraphqlWsOptions = {
   log: Logger
   /** How often open sockets' keys are checked again for a revocation made elsewhere (ms); default 5000. */
   recheckMs?: number
+  /** Called when a mutation sent over the socket completes (the HTTP response cache empties). */
+  afterMutation?: () => void
 }
 
-type Extra = { principal?: Principal }
+type Extra = { principal?: Principal; mutations?: Set<string> }
 
 /**
  * GraphQL over WebSocket (graphql-ws protocol, `graphql-transport-ws`) at `/graphql` on the
@@ -99,7 +102,7 @@ export function attachGraphqlWs(server: Server, options: GraphqlWsOptions): { cl
         })
         return true
       },
-      onSubscribe: (ctx, _id, payload) => {
+      onSubscribe: (ctx, id, payload) => {
         const principal = ctx.extra.principal
         if (!principal)
           return [new GraphQLError('not connected', { extensions: { code: 'UNAUTHENTICATED' } })]
@@ -145,6 +148,10 @@ export function attachGraphqlWs(server: Server, options: GraphqlWsOptions): { cl
             ]
           }
         }
+        if (getOperationAST(document, payload.operationName)?.operation === 'mutation') {
+          ctx.extra.mutations ??= new Set()
+          ctx.extra.mutations.add(id)
+        }
         return {
           schema,
           document,
@@ -156,6 +163,9 @@ export function attachGraphqlWs(server: Server, options: GraphqlWsOptions): { cl
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: format(result.errors as readonly GraphQLError[]) } : undefined,
       onError: (_ctx, _id, _payload, errors) => format(errors),
+      onComplete: (ctx, id) => {
+        if (ctx.extra.mutations?.delete(id)) options.afterMutation?.()
+      },
     },
     wss,
   )

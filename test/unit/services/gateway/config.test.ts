@@ -28,7 +28,16 @@ describe('gateway loadConfig', () => {
       maxSubmitBytes: 4 * 1024 * 1024,
       edgeUrl: undefined,
       edgeTimeoutMs: 30_000,
+      responseCacheMs: 1000,
     })
+  })
+
+  it('reads GATEWAY_RESPONSE_CACHE_MS (0 turns the cache off) and refuses negative, fractional or over-a-minute values', () => {
+    expect(loadConfig({ GATEWAY_RESPONSE_CACHE_MS: '0' }).responseCacheMs).toBe(0)
+    expect(loadConfig({ GATEWAY_RESPONSE_CACHE_MS: '250' }).responseCacheMs).toBe(250)
+    for (const bad of ['-1', '1.5', '60001', 'soon']) {
+      expect(() => loadConfig({ GATEWAY_RESPONSE_CACHE_MS: bad }), bad).toThrow(/GATEWAY_RESPONSE_CACHE_MS/)
+    }
   })
 
   it('reads every variable', () => {

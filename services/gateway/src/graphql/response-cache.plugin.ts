@@ -1,0 +1,170 @@
+import { createHash } from 'node:crypto'
+import { type ApolloServerPlugin, type GraphQLRequestContext, HeaderMap } from '@apollo/server'
+import type { FormattedExecutionResult, OperationDefinitionNode } from 'graphql'
+import { Counter, type Registry } from 'prom-client'
+import type { GatewayContext } from './context.ts'
+
+export type ResponseCacheOptions = {
+  /** How long an answer is served again (GATEWAY_RESPONSE_CACHE_MS); 0 turns the cache off. */
+  ttlMs: number
+  /** Answers kept at most (least recently stored dropped first). */
+  maxEntries?: number
+  /** Answers larger than this (bytes of JSON, estimated) are not kept. */
+  maxEntryBytes?: number
+  registry?: Registry
+  /** Clock (ms); tests move it. */
+  now?: () => number
+}
+
+/**
+ * Root query fields whose answer depends only on the database and on which plants the key sees:
+ * the dashboard's polled reads. A query is served from the cache only when every root field is one
+ * of these (`me`, `apiKeys` and the rest always execute).
+ */
+export const cacheableRootFields: ReadonlySet<string> = new Set([
+  'lineStats',
+  'inspections',
+  'models',
+  'scalingReports',
+  'policyFrontier',
+  'recommendPolicy',
+])
+
+type Entry = { expires: number; result: FormattedExecutionResult }
+
+/**
+ * A short-lived cache of whole answers for the dashboard's polled reads. Many dashboards polling the
+ * same line ask the same question every few seconds; within `ttlMs` the answer is served again
+ * without SQL or execution, and concurrent identical requests share one execution (single flight).
+ * The key is the operation text, its name, its variables and the asking key's role and plant scope,
+ * so a key only ever gets an answer computed for the same scope. Authentication, the rate limit and
+ * the depth/alias/complexity limits all run before the cache is consulted. Answers with errors are
+ * never kept. Any mutation through this gateway empties the cache, so a client reads its own
+ * writes; results arriving from Kafka show up at most `ttlMs` later than they would uncached.
+ */
+export function responseCachePlugin(options: ResponseCacheOptions): ApolloServerPlugin<GatewayContext> & {
+  clear(): void
+  size(): number
+} {
+  const maxEntries = options.maxEntries ?? 1000
+  const maxEntryBytes = options.maxEntryBytes ?? 1_048_576
+  const now = options.now ?? Date.now
+  const entries = new Map<string, Entry>()
+  const inFlight = new Map<string, Promise<FormattedExecutionResult | undefined>>()
+  const lookups = options.registry
+    ? new Counter({
+        name: 'tokenline_gateway_response_cache_total',
+        help: 'Cacheable GraphQL reads by outcome (hit | shared: joined an identical request in flight | miss)',
+        labelNames: ['outcome'],
+        registers: [options.registry],
+      })
+    : undefined
+  // Bumped by every clear: an execution that started before a mutation must not store its answer after it.
+  let generation = 0
+  const clear = () => {
+    generation += 1
+    entries.clear()
+  }
+
+  const store = (key: string, result: FormattedExecutionResult) => {
+    if (JSON.stringify(result).length > maxEntryBytes) return
+    entries.delete(key)
+    entries.set(key, { expires: now() + options.ttlMs, result })
+    while (entries.size > maxEntries) {
+      const oldest = entries.keys().next().value
+      if (oldest === undefined) break
+      entries.delete(oldest)
+    }
+  }
+
+  return {
+    clear,
+    size: () => entries.size,
+    async requestDidStart() {
+      if (options.ttlMs <= 0) return {}
+      let key: string | undefined
+      let settle: ((result: FormattedExecutionResult | undefined) => void) | undefined
+      let startedAt = 0
+      return {
+        async responseForOperation(rc) {
+          if (rc.operation?.operation === 'mutation') return null
+          key = cacheKey(rc)
+          if (key === undefined) return null
+          const entry = entries.get(key)
+          if (entry && entry.expires > now()) {
+            lookups?.inc({ outcome: 'hit' })
+            return answer(entry.result, 'hit')
+          }
+          if (entry) entries.delete(key)
+          const pending = inFlight.get(key)
+          if (pending) {
+            const shared = await pending
+            if (shared) {
+              lookups?.inc({ outcome: 'shared' })
+              return answer(shared, 'hit')
+            }
+            return null
+          }
+          lookups?.inc({ outcome: 'miss' })
+          startedAt = generation
+          inFlight.set(
+            key,
+            new Promise((resolve) => {
+              settle = resolve
+            }),
+          )
+          return null
+        },
+        async willSendResponse(rc) {
+          // Whatever its outcome, a mutation may have changed what a cached answer shows.
+          if (rc.operation?.operation === 'mutation') return clear()
+          if (key === undefined || settle === undefined) return
+          const body = rc.response.body
+          const result =
+            body.kind === 'single' && !body.singleResult.errors?.length && !rc.errors?.length
+              ? body.singleResult
+              : undefined
+          if (result && startedAt === generation) store(key, result)
+          inFlight.delete(key)
+          settle(result && startedAt === generation ? result : undefined)
+          rc.response.http.headers.set('x-tokenline-cache', 'miss')
+        },
+      }
+    },
+  }
+}
+
+function answer(result: FormattedExecutionResult, outcome: 'hit') {
+  const headers = new HeaderMap([['x-tokenline-cache', outcome]])
+  return { http: { status: undefined, headers }, body: { kind: 'single' as const, singleResult: result } }
+}
+
+/** undefined when the operation is not cacheable. */
+function cacheKey(rc: GraphQLRequestContext<GatewayContext>): string | undefined {
+  const operation = rc.operation
+  if (operation?.operation !== 'query' || !onlyCacheableRoots(operation)) return undefined
+  const p = rc.contextValue.principal
+  const scope = p.allPlants ? '*' : [...p.plantIds].sort().join(',')
+  return createHash('sha256')
+    .update(rc.source ?? '')
+    .update('\0')
+    .update(rc.request.operationName ?? '')
+    .update('\0')
+    .update(JSON.stringify(rc.request.variables ?? {}))
+    .update('\0')
+    .update(`${p.role}\0${scope}`)
+    .digest('base64url')
+}
+
+function onlyCacheableRoots(operation: OperationDefinitionNode): boolean {
+  let cacheable = false
+  for (const s of operation.selectionSet.selections) {
+    // A fragment at the root could hold any field: such operations always execute.
+    if (s.kind !== 'Field') return false
+    if (s.name.value === '__typename') continue
+    if (!cacheableRootFields.has(s.name.value)) return false
+    cacheable = true
+  }
+  // `{ __typename }` alone costs nothing to execute: nothing to save.
+  return cacheable
+}

@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  adminKey,
+  type GraphqlResponse,
+  seedInspections,
+  seedPlants,
+  startCountedGateway,
+} from './gateway-fixture.ts'
+
+/**
+ * The response cache (GATEWAY_RESPONSE_CACHE_MS) on a real gateway over HTTP: what is served again
+ * (no SQL at all: every statement the gateway sends is counted on the wire), to whom, for how long,
+ * and what empties it. A short TTL so expiry is observable.
+ */
+const ttlMs = 400
+
+const stats = `query Stats($line: ID!) { lineStats(lineId: $line, from: "2026-11-03T00:00:00Z", to: "2026-11-04T00:00:00Z") {
+  inspections byVerdict { verdict count } reviewedAccuracy { value samples } } }`
+const latest = `query Latest($line: ID!) { inspections(first: 5, filter: { lineId: $line }) { edges { node { id verdict reviews { label } } } } }`
+
+describe('gateway response cache (pglite)', () => {
+  let gw: Awaited<ReturnType<typeof startCountedGateway>>
+  let keyB: string
+
+  const ask = async (
+    key: string,
+    text: string,
+    variables?: Record<string, unknown>,
+  ): Promise<GraphqlResponse & { cache: string | null }> => {
+    const res = await fetch(gw.gateway.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ query: text, variables }),
+    })
+    const body = (await res.json()) as Omit<GraphqlResponse, 'status'>
+    return { status: res.status, cache: res.headers.get('x-tokenline-cache'), ...body }
+  }
+
+  beforeAll(async () => {
+    gw = await startCountedGateway('pglite', { GATEWAY_RESPONSE_CACHE_MS: String(ttlMs) })
+    const lineIds = await seedPlants(gw.storage, 2, 1)
+    await seedInspections(gw.storage, lineIds, 20)
+    const created = await gw.query(
+      'mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }',
+      { input: { name: 'viewer of plant 2', role: 'VIEWER', plantIds: ['plant-2'] } },
+    )
+    expect(created.errors).toBeUndefined()
+    keyB = created.data!.createApiKey.secret
+  })
+
+  afterAll(async () => {
+    await gw?.close()
+  })
+
+  it('serves an identical read again within the TTL with no SQL, and computes it again after', async () => {
+    const first = await ask(adminKey, stats, { line: 'line-1-1' })
+    expect(first.errors).toBeUndefined()
+    expect(first.cache).toBe('miss')
+    gw.sql.reset()
+    const again = await ask(adminKey, stats, { line: 'line-1-1' })
+    expect(again.cache).toBe('hit')
+    expect(again.data).toEqual(first.data)
+    expect(gw.sql.statements).toEqual([])
+    // Other variables are another question.
+    const other = await ask(adminKey, stats, { line: 'line-2-1' })
+    expect(other.cache).toBe('miss')
+    await new Promise((r) => setTimeout(r, ttlMs + 100))
+    gw.sql.reset()
+    const expired = await ask(adminKey, stats, { line: 'line-1-1' })
+    expect(expired.cache).toBe('miss')
+    expect(gw.sql.statements.length).toBeGreaterThan(0)
+  })
+
+  it('never serves a key an answer computed for another scope: plant 2’s viewer asking for plant 1’s line gets NOT_FOUND, not the cached page', async () => {
+    const admin = await ask(adminKey, latest, { line: 'line-1-1' })
+    expect(admin.errors).toBeUndefined()
+    expect(admin.data!.inspections.edges.length).toBeGreaterThan(0)
+    const b = await ask(keyB, latest, { line: 'line-1-1' })
+    // inspections filtered by a line the key cannot see: an empty page, computed for this key's scope.
+    expect(b.cache).toBe('miss')
+    expect(b.data?.inspections?.edges ?? []).toEqual([])
+    const bStats = await ask(keyB, stats, { line: 'line-1-1' })
+    expect(bStats.errors?.[0]?.extensions?.code).toBe('NOT_FOUND')
+    // An answer with errors is not kept: asked again, it is computed again.
+    const bStatsAgain = await ask(keyB, stats, { line: 'line-1-1' })
+    expect(bStatsAgain.cache).toBe('miss')
+    expect(bStatsAgain.errors?.[0]?.extensions?.code).toBe('NOT_FOUND')
+  })
+
+  it('empties on a mutation, so a client reads its own write at once', async () => {
+    const before = await ask(adminKey, latest, { line: 'line-1-1' })
+    const inspectionId: string = before.data!.inspections.edges[0].node.id
+    expect(before.data!.inspections.edges[0].node.reviews).not.toContainEqual({ label: 'crack' })
+    expect((await ask(adminKey, latest, { line: 'line-1-1' })).cache).toBe('hit')
+    const review = await ask(
+      adminKey,
+      'mutation($input: RecordReviewInput!) { recordReview(input: $input) { id label } }',
+      { input: { inspectionId, label: 'crack', note: 'cache test' } },
+    )
+    expect(review.errors).toBeUndefined()
+    const after = await ask(adminKey, latest, { line: 'line-1-1' })
+    expect(after.cache).toBe('miss')
+    const reviewed = after.data!.inspections.edges.find(
+      (e: { node: { id: string } }) => e.node.id === inspectionId,
+    )
+    expect(reviewed.node.reviews.map((r: { label: string }) => r.label)).toContain('crack')
+  })
+
+  it('shares one execution between identical requests in flight', async () => {
+    await new Promise((r) => setTimeout(r, ttlMs + 100))
+    gw.sql.reset()
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () => ask(adminKey, stats, { line: 'line-2-1' })),
+    )
+    const once = [...gw.sql.statements]
+    for (const a of answers) expect(a.data).toEqual(answers[0]!.data)
+    expect(answers.filter((a) => a.cache === 'miss')).toHaveLength(1)
+    // The same statements a single uncached request sends, not eight times as many.
+    await new Promise((r) => setTimeout(r, ttlMs + 100))
+    gw.sql.reset()
+    await ask(adminKey, stats, { line: 'line-2-1' })
+    expect(once.length).toBe(gw.sql.statements.length)
+  })
+
+  it('always executes what is not a polled read: me, { __typename } and mixed operations', async () => {
+    for (const text of ['{ me { name } }', '{ __typename }', '{ me { name } models { name } }']) {
+      await ask(adminKey, text)
+      const again = await ask(adminKey, text)
+      expect(again.errors, text).toBeUndefined()
+      expect(again.cache, text).toBeNull()
+    }
+  })
+})
