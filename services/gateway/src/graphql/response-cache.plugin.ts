@@ -35,7 +35,9 @@ type Entry = { expires: number; result: FormattedExecutionResult }
 /**
  * A short-lived cache of whole answers for the dashboard's polled reads. Many dashboards polling the
  * same line ask the same question every few seconds; within `ttlMs` the answer is served again
- * without SQL or execution, and concurrent identical requests share one execution (single flight).
+ * without SQL or execution, and concurrent identical requests share one execution (single flight);
+ * for one more TTL after expiry, while a single request computes the answer again, the others get
+ * the previous one (stale while revalidate: answers are at most 2 × ttlMs plus one computation old).
  * The key is the operation text, its name, its variables and the asking key's role and plant scope,
  * so a key only ever gets an answer computed for the same scope. Authentication, the rate limit and
  * the depth/alias/complexity limits all run before the cache is consulted. Answers with errors are
@@ -54,7 +56,7 @@ export function responseCachePlugin(options: ResponseCacheOptions): ApolloServer
   const lookups = options.registry
     ? new Counter({
         name: 'tokenline_gateway_response_cache_total',
-        help: 'Cacheable GraphQL reads by outcome (hit | shared: joined an identical request in flight | miss)',
+        help: 'Cacheable GraphQL reads by outcome (hit | stale: the previous answer while one request computes it again | shared: joined an identical request in flight | miss)',
         labelNames: ['outcome'],
         registers: [options.registry],
       })
@@ -91,12 +93,18 @@ export function responseCachePlugin(options: ResponseCacheOptions): ApolloServer
           key = cacheKey(rc)
           if (key === undefined) return null
           const entry = entries.get(key)
-          if (entry && entry.expires > now()) {
+          const t = now()
+          if (entry && entry.expires > t) {
             lookups?.inc({ outcome: 'hit' })
             return answer(entry.result, 'hit')
           }
-          if (entry) entries.delete(key)
           const pending = inFlight.get(key)
+          // Expired less than a TTL ago and already being computed again: the previous answer now,
+          // rather than everyone waiting for the one refresh.
+          if (pending && entry && entry.expires + options.ttlMs > t) {
+            lookups?.inc({ outcome: 'stale' })
+            return answer(entry.result, 'stale')
+          }
           if (pending) {
             const shared = await pending
             if (shared) {
@@ -134,7 +142,7 @@ export function responseCachePlugin(options: ResponseCacheOptions): ApolloServer
   }
 }
 
-function answer(result: FormattedExecutionResult, outcome: 'hit') {
+function answer(result: FormattedExecutionResult, outcome: 'hit' | 'stale') {
   const headers = new HeaderMap([['x-tokenline-cache', outcome]])
   return { http: { status: undefined, headers }, body: { kind: 'single' as const, singleResult: result } }
 }

@@ -106,20 +106,29 @@ describe('gateway response cache (pglite)', () => {
     expect(reviewed.node.reviews.map((r: { label: string }) => r.label)).toContain('crack')
   })
 
-  it('shares one execution between identical requests in flight', async () => {
-    await new Promise((r) => setTimeout(r, ttlMs + 100))
+  it('shares one execution between identical requests in flight, and serves the previous answer while one request refreshes it', async () => {
+    const fresh = stats.replace('inspections byVerdict', 'inspections pending byVerdict')
     gw.sql.reset()
     const answers = await Promise.all(
-      Array.from({ length: 8 }, () => ask(adminKey, stats, { line: 'line-2-1' })),
+      Array.from({ length: 8 }, () => ask(adminKey, fresh, { line: 'line-2-1' })),
     )
     const once = [...gw.sql.statements]
     for (const a of answers) expect(a.data).toEqual(answers[0]!.data)
     expect(answers.filter((a) => a.cache === 'miss')).toHaveLength(1)
     // The same statements a single uncached request sends, not eight times as many.
-    await new Promise((r) => setTimeout(r, ttlMs + 100))
+    await new Promise((r) => setTimeout(r, 2 * ttlMs + 100))
     gw.sql.reset()
-    await ask(adminKey, stats, { line: 'line-2-1' })
+    await ask(adminKey, fresh, { line: 'line-2-1' })
     expect(once.length).toBe(gw.sql.statements.length)
+    // Expired, within one more TTL: one request computes it again, none of the others waits for it.
+    await new Promise((r) => setTimeout(r, ttlMs + 50))
+    gw.sql.reset()
+    const refreshed = await Promise.all(
+      Array.from({ length: 8 }, () => ask(adminKey, fresh, { line: 'line-2-1' })),
+    )
+    expect(refreshed.filter((a) => a.cache === 'miss')).toHaveLength(1)
+    expect(refreshed.every((a) => ['miss', 'stale', 'hit'].includes(a.cache ?? ''))).toBe(true)
+    expect(gw.sql.statements.length).toBe(once.length)
   })
 
   it('always executes what is not a polled read: me, { __typename } and mixed operations', async () => {
