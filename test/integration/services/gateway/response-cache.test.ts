@@ -1,4 +1,6 @@
+import { createClient } from 'graphql-ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
 import {
   adminKey,
   type GraphqlResponse,
@@ -104,6 +106,39 @@ describe('gateway response cache (pglite)', () => {
       (e: { node: { id: string } }) => e.node.id === inspectionId,
     )
     expect(reviewed.node.reviews.map((r: { label: string }) => r.label)).toContain('crack')
+  })
+
+  it('empties on a mutation sent over the WebSocket too', async () => {
+    const before = await ask(adminKey, latest, { line: 'line-2-1' })
+    const inspectionId: string = before.data!.inspections.edges[0].node.id
+    expect((await ask(adminKey, latest, { line: 'line-2-1' })).cache).toBe('hit')
+    const client = createClient({
+      url: gw.gateway.graphqlUrl.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${adminKey}` },
+      retryAttempts: 0,
+    })
+    try {
+      const result = await new Promise<{ errors?: unknown }>((resolve, reject) => {
+        let last: { errors?: unknown } = {}
+        client.subscribe(
+          {
+            query: 'mutation($input: RecordReviewInput!) { recordReview(input: $input) { id } }',
+            variables: { input: { inspectionId, label: 'stain', note: 'over ws' } },
+          },
+          { next: (r) => (last = r), error: reject, complete: () => resolve(last) },
+        )
+      })
+      expect(result.errors).toBeUndefined()
+    } finally {
+      await client.dispose()
+    }
+    const after = await ask(adminKey, latest, { line: 'line-2-1' })
+    expect(after.cache).toBe('miss')
+    const reviewed = after.data!.inspections.edges.find(
+      (e: { node: { id: string } }) => e.node.id === inspectionId,
+    )
+    expect(reviewed.node.reviews.map((r: { label: string }) => r.label)).toContain('stain')
   })
 
   it('shares one execution between identical requests in flight, and serves the previous answer while one request refreshes it', async () => {
