@@ -169,21 +169,31 @@ export class PartitionLog {
     return Buffer.alloc(0)
   }
 
-  /** First offset whose record timestamp is >= `timestamp` (ms), or nextOffset when none. */
-  offsetForTimestamp(timestamp: number): number {
+  /**
+   * The first record (offset and its timestamp, ms) whose timestamp is >= `timestamp`, or null
+   * when every record is older. Batches are skipped by their maxTimestamp; a candidate batch is
+   * decoded (inflated when compressed) to find the record.
+   */
+  offsetForTimestamp(timestamp: number): { offset: number; timestamp: number } | null {
     for (const seg of this.segments) {
       if (seg.maxTimestamp < timestamp) continue
-      let found = -1
+      let found = null as { offset: number; timestamp: number } | null
       seg.forEachBatch((batch) => {
-        if (found >= 0) return
+        if (found) return
         const h = readBatchHeader(batch)
         if (h.maxTimestamp < timestamp) return
-        const hit = decodeRecords(batch).find((r) => h.firstTimestamp + r.timestampDelta >= timestamp)
-        if (hit) found = Math.max(h.baseOffset + hit.offsetDelta, this.logStartOffset)
+        for (const r of decodeRecords(batch)) {
+          const offset = h.baseOffset + r.offsetDelta
+          const ts = h.firstTimestamp + r.timestampDelta
+          if (ts >= timestamp && offset >= this.logStartOffset) {
+            found = { offset, timestamp: ts }
+            return
+          }
+        }
       })
-      if (found >= 0) return found
+      if (found) return found
     }
-    return this.nextOffset
+    return null
   }
 
   /** fsync the active segment if anything was appended since the last flush. */
