@@ -105,7 +105,7 @@ export class BrokerCore {
     for (const t of this.topics.topics.values()) {
       for (const p of t.partitions) {
         try {
-          if (t.settings.cleanupPolicy === 'compact') p.compact()
+          if (t.settings.cleanupPolicy === 'compact') p.compact(now)
           else p.applyRetention(now)
         } catch (err) {
           this.log.error({ err, topic: t.name, partition: p.partition }, 'log cleaning failed')
