@@ -4,6 +4,7 @@ import type { Logger } from '../../../lib/log/index.ts'
 import type { BrokerConfig } from './config.ts'
 import { GroupCoordinator } from './groups/group-coordinator.ts'
 import type { BrokerMetrics } from './metrics.ts'
+import { WarnLimiter } from './server/warn-limiter.ts'
 import { writeFileDurably } from './storage/durable-file.ts'
 import { OffsetStore } from './storage/offset-store.ts'
 import { TopicRegistry } from './storage/topic-registry.ts'
@@ -19,6 +20,8 @@ export class BrokerCore {
   readonly nodeId = 0
   /** Host and port clients are told to connect to (the real bound port when BROKER_PORT=0). */
   advertised = { host: '', port: 0 }
+  /** One "unsupported API or version" warning per client, API and version per minute. */
+  readonly unsupportedWarnings = new WarnLimiter(60_000)
   private readonly waiters = new Set<FetchWaiter>()
   private nextProducerId: number
   private readonly producerIdFile: string
@@ -102,7 +105,7 @@ export class BrokerCore {
     for (const t of this.topics.topics.values()) {
       for (const p of t.partitions) {
         try {
-          if (t.settings.cleanupPolicy === 'compact') p.compact()
+          if (t.settings.cleanupPolicy === 'compact') p.compact(now)
           else p.applyRetention(now)
         } catch (err) {
           this.log.error({ err, topic: t.name, partition: p.partition }, 'log cleaning failed')

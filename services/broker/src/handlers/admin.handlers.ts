@@ -105,6 +105,7 @@ export function handleDescribeConfigs(
         'segment.bytes': String(s.segmentBytes),
         'segment.ms': String(s.segmentMs),
         'max.message.bytes': String(s.maxMessageBytes),
+        'delete.retention.ms': String(s.deleteRetentionMs),
         ...topic.configs,
       }
       const names = res.keys ?? Object.keys(effective)

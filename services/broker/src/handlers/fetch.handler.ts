@@ -1,6 +1,22 @@
+import { Compression } from '../protocol/compression.ts'
 import { KafkaError } from '../protocol/error-codes.ts'
+import { batchesToMessageSet } from '../protocol/message-set.ts'
 import type { FetchPartitionResponse, FetchRequest, FetchResponse } from '../protocol/messages/fetch.v4.ts'
+import { BATCH_HEADER_SIZE, BATCH_LOG_OVERHEAD, compressionOf } from '../protocol/record-batch.ts'
 import type { RequestContext } from './context.ts'
+
+/** Fetch below v4 reads legacy message sets: magic 0 for v0-v1, magic 1 for v2-v3. */
+const legacyMagic = (apiVersion: number): 0 | 1 | null => (apiVersion >= 4 ? null : apiVersion >= 2 ? 1 : 0)
+
+function hasZstd(records: Buffer): boolean {
+  for (
+    let pos = 0;
+    pos + BATCH_HEADER_SIZE <= records.length;
+    pos += records.readInt32BE(pos + 8) + BATCH_LOG_OVERHEAD
+  )
+    if (compressionOf(records.readInt16BE(pos + 21)) === Compression.zstd) return true
+  return false
+}
 
 function readOnce(
   req: FetchRequest,
@@ -22,6 +38,7 @@ function readOnce(
             errorCode: KafkaError.UNKNOWN_TOPIC_OR_PARTITION,
             highWatermark: -1,
             lastStableOffset: -1,
+            logStartOffset: -1,
             records: null,
           }
         }
@@ -33,6 +50,7 @@ function readOnce(
             errorCode: KafkaError.OFFSET_OUT_OF_RANGE,
             highWatermark: hw,
             lastStableOffset: hw,
+            logStartOffset: log.logStartOffset,
             records: null,
           }
         }
@@ -42,7 +60,19 @@ function readOnce(
           remaining -= records.length
           bytes += records.length
         }
-        return { index: p.index, errorCode: 0, highWatermark: hw, lastStableOffset: hw, records }
+        const base = {
+          index: p.index,
+          highWatermark: hw,
+          lastStableOffset: hw,
+          logStartOffset: log.logStartOffset,
+        }
+        const magic = legacyMagic(ctx.apiVersion)
+        if (magic !== null && records.length > 0) records = batchesToMessageSet(records, magic, p.fetchOffset)
+        else if (ctx.apiVersion < 10 && hasZstd(records)) {
+          errors++
+          return { ...base, errorCode: KafkaError.UNSUPPORTED_COMPRESSION_TYPE, records: null }
+        }
+        return { ...base, errorCode: 0, records }
       }),
     })),
   }
@@ -70,6 +100,7 @@ function countOut(res: FetchResponse, ctx: RequestContext): void {
       const buf = p.records
       if (!buf) continue
       bytes += buf.length
+      if (ctx.apiVersion < 4) continue
       for (let pos = 0; pos + 61 <= buf.length; pos += buf.readInt32BE(pos + 8) + 12)
         records += buf.readInt32BE(pos + 57)
     }

@@ -5,7 +5,11 @@ import type { RequestContext } from './context.ts'
 const LATEST = -1
 const EARLIEST = -2
 
-/** Latest (-1), earliest (-2) or the first offset at or after a timestamp (ms). */
+/**
+ * Latest (-1) and earliest (-2) answer the offset with timestamp -1. A timestamp (ms) answers the
+ * first record whose timestamp is at or after it, with that record's timestamp; when every record
+ * is older, offset and timestamp are both -1 (Kafka's semantics, KIP-79).
+ */
 export function handleListOffsets(req: ListOffsetsRequest, ctx: RequestContext): ListOffsetsResponse {
   return {
     topics: req.topics.map((t) => ({
@@ -19,13 +23,17 @@ export function handleListOffsets(req: ListOffsetsRequest, ctx: RequestContext):
             timestamp: -1,
             offset: -1,
           }
-        const offset =
-          p.timestamp === LATEST
-            ? log.nextOffset
-            : p.timestamp === EARLIEST
-              ? log.logStartOffset
-              : log.offsetForTimestamp(p.timestamp)
-        return { index: p.index, errorCode: 0, timestamp: -1, offset }
+        if (p.timestamp === LATEST)
+          return { index: p.index, errorCode: 0, timestamp: -1, offset: log.nextOffset }
+        if (p.timestamp === EARLIEST)
+          return { index: p.index, errorCode: 0, timestamp: -1, offset: log.logStartOffset }
+        const found = log.offsetForTimestamp(p.timestamp)
+        return {
+          index: p.index,
+          errorCode: 0,
+          timestamp: found?.timestamp ?? -1,
+          offset: found?.offset ?? -1,
+        }
       }),
     })),
   }

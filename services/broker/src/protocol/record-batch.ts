@@ -16,15 +16,15 @@
  *     producerEpoch        int16   @51
  *     baseSequence         int32   @53
  *     recordCount          int32   @57
- *     records              [Record] @61 (gzip-compressed as a whole when compression = 1)
+ *     records              [Record] @61 (compressed as a whole when compression != 0, see compression.ts)
  *
  *   Record =>
  *     length varint, attributes int8, timestampDelta varlong, offsetDelta varint,
  *     keyLength varint, key bytes, valueLength varint, value bytes,
  *     headersCount varint, [headerKeyLength varint, headerKey utf8, headerValueLength varint, headerValue bytes]
  */
-import { gunzipSync, gzipSync } from 'node:zlib'
 import { crc32c } from '@node-rs/crc32'
+import { Compression, codecName, compress, decompress, isKnownCodec } from './compression.ts'
 import { ProtocolDecodeError, Reader } from './reader.ts'
 import { Writer } from './writer.ts'
 
@@ -32,7 +32,7 @@ export const BATCH_HEADER_SIZE = 61
 /** baseOffset + batchLength: the part of the header outside batchLength. */
 export const BATCH_LOG_OVERHEAD = 12
 
-export const Compression = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 } as const
+export { Compression } from './compression.ts'
 
 export type BatchHeader = {
   baseOffset: number
@@ -114,13 +114,20 @@ export type BatchProblem =
   | 'UNSUPPORTED_FOR_MESSAGE_FORMAT'
   | 'INVALID_RECORD'
 
+export type ValidateOptions = {
+  /** zstd is only allowed from Produce v7 (KIP-110); older requests get UNSUPPORTED_COMPRESSION_TYPE. */
+  allowZstd: boolean
+}
+
 /**
- * Splits a Produce payload into batches and checks each: complete, magic 2, CRC-32C, a codec we
- * decode, record count consistent with the offset deltas. Returns the batches (views into
- * `records`) or the first problem found.
+ * Splits a Produce payload into batches and checks each: complete, magic 2, CRC-32C, a known
+ * codec, record count consistent with the offset deltas. Compressed batches are inflated once to
+ * check that they decode to exactly `recordCount` records (as Kafka's log validator does).
+ * Returns the batches (views into `records`) or the first problem found.
  */
 export function splitAndValidate(
   records: Buffer,
+  options: ValidateOptions = { allowZstd: true },
 ):
   | { ok: true; batches: Buffer[]; headers: BatchHeader[] }
   | { ok: false; problem: BatchProblem; detail: string } {
@@ -149,11 +156,11 @@ export function splitAndValidate(
     const batch = records.subarray(pos, pos + header.size)
     if (!crcMatches(batch)) return { ok: false, problem: 'CORRUPT_MESSAGE', detail: 'CRC-32C mismatch' }
     const codec = compressionOf(header.attributes)
-    if (codec !== Compression.none && codec !== Compression.gzip)
+    if (!isKnownCodec(codec) || (codec === Compression.zstd && !options.allowZstd))
       return {
         ok: false,
         problem: 'UNSUPPORTED_COMPRESSION_TYPE',
-        detail: `compression codec ${codec} is not supported (none and gzip are)`,
+        detail: `compression ${codecName(codec)} is not supported${codec === Compression.zstd ? ' before Produce v7' : ''}`,
       }
     if (header.recordCount < 1 || header.lastOffsetDelta < header.recordCount - 1)
       return {
@@ -161,6 +168,13 @@ export function splitAndValidate(
         problem: 'INVALID_RECORD',
         detail: `record count ${header.recordCount} is inconsistent`,
       }
+    if (codec !== Compression.none) {
+      try {
+        decodeRecords(batch)
+      } catch (err) {
+        return { ok: false, problem: 'CORRUPT_MESSAGE', detail: (err as Error).message }
+      }
+    }
     batches.push(batch)
     headers.push(header)
     pos += header.size
@@ -170,14 +184,10 @@ export function splitAndValidate(
   return { ok: true, batches, headers }
 }
 
-/** Decodes the records of one batch, inflating gzip when needed. */
+/** Decodes the records of one batch, inflating it first when it is compressed. */
 export function decodeRecords(batch: Buffer): RecordEntry[] {
   const header = readBatchHeader(batch)
-  let body = batch.subarray(BATCH_HEADER_SIZE)
-  const codec = compressionOf(header.attributes)
-  if (codec === Compression.gzip) body = gunzipSync(body)
-  else if (codec !== Compression.none)
-    throw new ProtocolDecodeError(`cannot decode compression codec ${codec}`)
+  const body = decompress(compressionOf(header.attributes), batch.subarray(BATCH_HEADER_SIZE))
   const r = new Reader(body)
   const out: RecordEntry[] = []
   for (let i = 0; i < header.recordCount; i++) {
@@ -198,6 +208,8 @@ export function decodeRecords(batch: Buffer): RecordEntry[] {
       throw new ProtocolDecodeError(`record ${i} length ${length} does not match its fields`)
     out.push({ offsetDelta, timestampDelta, key, value, headers })
   }
+  if (r.remaining !== 0)
+    throw new ProtocolDecodeError(`${r.remaining} bytes left after ${header.recordCount} records`)
   return out
 }
 
@@ -207,7 +219,7 @@ export type EncodeBatchOptions = {
   records: RecordEntry[]
   /** Keeps the offset span of the original batch when records were dropped (compaction). */
   lastOffsetDelta?: number
-  compression?: 0 | 1
+  compression?: 0 | 1 | 2 | 3
   producerId?: number
   producerEpoch?: number
   baseSequence?: number
@@ -228,7 +240,7 @@ export function encodeBatch(o: EncodeBatchOptions): Buffer {
   }
   let recordsBytes = rw.toBuffer()
   const compression = o.compression ?? 0
-  if (compression === Compression.gzip) recordsBytes = gzipSync(recordsBytes)
+  recordsBytes = compress(compression, recordsBytes)
   const lastOffsetDelta = o.lastOffsetDelta ?? Math.max(0, ...o.records.map((r) => r.offsetDelta))
   const out = Buffer.alloc(BATCH_HEADER_SIZE + recordsBytes.length)
   out.writeBigInt64BE(BigInt(o.baseOffset ?? 0), 0)

@@ -29,7 +29,14 @@ import { encodeCreateTopicsResponseV2 } from '../protocol/messages/create-topics
 import * as deleteTopics from '../protocol/messages/delete-topics.v0.ts'
 import * as describeConfigs from '../protocol/messages/describe-configs.v0.ts'
 import * as describeGroups from '../protocol/messages/describe-groups.v0.ts'
+import { decodeFetchRequestV0, encodeFetchResponseV0 } from '../protocol/messages/fetch.v0.ts'
+import { encodeFetchResponseV1 } from '../protocol/messages/fetch.v1.ts'
+import { decodeFetchRequestV3 } from '../protocol/messages/fetch.v3.ts'
 import { decodeFetchRequestV4, encodeFetchResponseV4 } from '../protocol/messages/fetch.v4.ts'
+import { decodeFetchRequestV5, encodeFetchResponseV5 } from '../protocol/messages/fetch.v5.ts'
+import { decodeFetchRequestV7, encodeFetchResponseV7 } from '../protocol/messages/fetch.v7.ts'
+import { decodeFetchRequestV9 } from '../protocol/messages/fetch.v9.ts'
+import { decodeFetchRequestV11, encodeFetchResponseV11 } from '../protocol/messages/fetch.v11.ts'
 import * as findCoordinator0 from '../protocol/messages/find-coordinator.v0.ts'
 import * as findCoordinator1 from '../protocol/messages/find-coordinator.v1.ts'
 import * as heartbeat from '../protocol/messages/heartbeat.v0.ts'
@@ -39,12 +46,24 @@ import { decodeJoinGroupRequestV1 } from '../protocol/messages/join-group.v1.ts'
 import { encodeJoinGroupResponseV2 } from '../protocol/messages/join-group.v2.ts'
 import { decodeLeaveGroupRequestV0 } from '../protocol/messages/leave-group.v0.ts'
 import * as listGroups from '../protocol/messages/list-groups.v0.ts'
+import * as listOffsets0 from '../protocol/messages/list-offsets.v0.ts'
 import * as listOffsets1 from '../protocol/messages/list-offsets.v1.ts'
 import * as listOffsets2 from '../protocol/messages/list-offsets.v2.ts'
+import * as listOffsets4 from '../protocol/messages/list-offsets.v4.ts'
+import { decodeMetadataRequestV0, encodeMetadataResponseV0 } from '../protocol/messages/metadata.v0.ts'
+import { decodeMetadataRequestV1, encodeMetadataResponseV1 } from '../protocol/messages/metadata.v1.ts'
+import { encodeMetadataResponseV2, encodeMetadataResponseV3 } from '../protocol/messages/metadata.v2.ts'
 import { decodeMetadataRequestV4, encodeMetadataResponseV4 } from '../protocol/messages/metadata.v4.ts'
+import { decodeOffsetCommitRequestV0 } from '../protocol/messages/offset-commit.v0.ts'
 import * as offsetCommit1 from '../protocol/messages/offset-commit.v1.ts'
 import { decodeOffsetCommitRequestV2 } from '../protocol/messages/offset-commit.v2.ts'
+import { encodeOffsetCommitResponseV3 } from '../protocol/messages/offset-commit.v3.ts'
+import * as offsetCommit5 from '../protocol/messages/offset-commit.v5.ts'
 import * as offsetFetch from '../protocol/messages/offset-fetch.v1.ts'
+import * as offsetFetch2 from '../protocol/messages/offset-fetch.v2.ts'
+import * as produce0 from '../protocol/messages/produce.v0.ts'
+import { encodeProduceResponseV1 } from '../protocol/messages/produce.v1.ts'
+import { encodeProduceResponseV2 } from '../protocol/messages/produce.v2.ts'
 import * as produce3 from '../protocol/messages/produce.v3.ts'
 import { encodeProduceResponseV5 } from '../protocol/messages/produce.v5.ts'
 import * as syncGroup0 from '../protocol/messages/sync-group.v0.ts'
@@ -99,43 +118,84 @@ const findV1 = {
 
 /** The APIs served, with exactly the versions implemented (advertised by ApiVersions). */
 export const apis: ApiDefinition[] = [
-  api(ApiKey.Produce, 'Produce', { ...same(produceV3, 3, 4), ...same(produceV5, 5, 6, 7) }, handleProduce),
+  api(
+    ApiKey.Produce,
+    'Produce',
+    {
+      0: { decode: produce0.decodeProduceRequestV0, encode: produce0.encodeProduceResponseV0 },
+      1: { decode: produce0.decodeProduceRequestV0, encode: encodeProduceResponseV1 },
+      2: { decode: produce0.decodeProduceRequestV0, encode: encodeProduceResponseV2 },
+      ...same(produceV3, 3, 4),
+      ...same(produceV5, 5, 6, 7),
+    },
+    handleProduce,
+  ),
   api(
     ApiKey.Fetch,
     'Fetch',
-    { 4: { decode: decodeFetchRequestV4, encode: encodeFetchResponseV4 } },
+    {
+      0: { decode: decodeFetchRequestV0, encode: encodeFetchResponseV0 },
+      ...same({ decode: decodeFetchRequestV0, encode: encodeFetchResponseV1 }, 1, 2),
+      3: { decode: decodeFetchRequestV3, encode: encodeFetchResponseV1 },
+      4: { decode: decodeFetchRequestV4, encode: encodeFetchResponseV4 },
+      ...same({ decode: decodeFetchRequestV5, encode: encodeFetchResponseV5 }, 5, 6),
+      ...same({ decode: decodeFetchRequestV7, encode: encodeFetchResponseV7 }, 7, 8),
+      ...same({ decode: decodeFetchRequestV9, encode: encodeFetchResponseV7 }, 9, 10),
+      11: { decode: decodeFetchRequestV11, encode: encodeFetchResponseV11 },
+    },
     handleFetch,
   ),
   api(
     ApiKey.ListOffsets,
     'ListOffsets',
     {
+      0: {
+        decode: listOffsets0.decodeListOffsetsRequestV0,
+        encode: listOffsets0.encodeListOffsetsResponseV0,
+      },
       1: {
         decode: listOffsets1.decodeListOffsetsRequestV1,
         encode: listOffsets1.encodeListOffsetsResponseV1,
       },
-      2: {
-        decode: listOffsets2.decodeListOffsetsRequestV2,
-        encode: listOffsets2.encodeListOffsetsResponseV2,
-      },
+      ...same(
+        { decode: listOffsets2.decodeListOffsetsRequestV2, encode: listOffsets2.encodeListOffsetsResponseV2 },
+        2,
+        3,
+      ),
+      ...same(
+        { decode: listOffsets4.decodeListOffsetsRequestV4, encode: listOffsets4.encodeListOffsetsResponseV4 },
+        4,
+        5,
+      ),
     },
     handleListOffsets,
   ),
   api(
     ApiKey.Metadata,
     'Metadata',
-    { 4: { decode: decodeMetadataRequestV4, encode: encodeMetadataResponseV4 } },
+    {
+      0: { decode: decodeMetadataRequestV0, encode: encodeMetadataResponseV0 },
+      1: { decode: decodeMetadataRequestV1, encode: encodeMetadataResponseV1 },
+      2: { decode: decodeMetadataRequestV1, encode: encodeMetadataResponseV2 },
+      3: { decode: decodeMetadataRequestV1, encode: encodeMetadataResponseV3 },
+      4: { decode: decodeMetadataRequestV4, encode: encodeMetadataResponseV4 },
+    },
     handleMetadata,
   ),
   api(
     ApiKey.OffsetCommit,
     'OffsetCommit',
     {
+      0: { decode: decodeOffsetCommitRequestV0, encode: offsetCommit1.encodeOffsetCommitResponseV0 },
       1: {
         decode: offsetCommit1.decodeOffsetCommitRequestV1,
         encode: offsetCommit1.encodeOffsetCommitResponseV0,
       },
       2: { decode: decodeOffsetCommitRequestV2, encode: offsetCommit1.encodeOffsetCommitResponseV0 },
+      ...same({ decode: decodeOffsetCommitRequestV2, encode: encodeOffsetCommitResponseV3 }, 3, 4),
+      5: { decode: offsetCommit5.decodeOffsetCommitRequestV5, encode: encodeOffsetCommitResponseV3 },
+      6: { decode: offsetCommit5.decodeOffsetCommitRequestV6, encode: encodeOffsetCommitResponseV3 },
+      7: { decode: offsetCommit5.decodeOffsetCommitRequestV7, encode: encodeOffsetCommitResponseV3 },
     },
     handleOffsetCommit,
   ),
@@ -143,7 +203,18 @@ export const apis: ApiDefinition[] = [
     ApiKey.OffsetFetch,
     'OffsetFetch',
     {
-      1: { decode: offsetFetch.decodeOffsetFetchRequestV1, encode: offsetFetch.encodeOffsetFetchResponseV1 },
+      ...same(
+        { decode: offsetFetch.decodeOffsetFetchRequestV1, encode: offsetFetch.encodeOffsetFetchResponseV1 },
+        0,
+        1,
+      ),
+      2: { decode: offsetFetch.decodeOffsetFetchRequestV1, encode: offsetFetch2.encodeOffsetFetchResponseV2 },
+      ...same(
+        { decode: offsetFetch.decodeOffsetFetchRequestV1, encode: offsetFetch2.encodeOffsetFetchResponseV3 },
+        3,
+        4,
+      ),
+      5: { decode: offsetFetch.decodeOffsetFetchRequestV1, encode: offsetFetch2.encodeOffsetFetchResponseV5 },
     },
     handleOffsetFetch,
   ),
@@ -165,7 +236,11 @@ export const apis: ApiDefinition[] = [
     'Heartbeat',
     {
       0: { decode: heartbeat.decodeHeartbeatRequestV0, encode: heartbeat.encodeErrorOnlyResponseV0 },
-      1: { decode: heartbeat.decodeHeartbeatRequestV0, encode: heartbeat.encodeErrorOnlyResponseV1 },
+      ...same(
+        { decode: heartbeat.decodeHeartbeatRequestV0, encode: heartbeat.encodeErrorOnlyResponseV1 },
+        1,
+        2,
+      ),
     },
     handleHeartbeat,
   ),
@@ -174,7 +249,7 @@ export const apis: ApiDefinition[] = [
     'LeaveGroup',
     {
       0: { decode: decodeLeaveGroupRequestV0, encode: heartbeat.encodeErrorOnlyResponseV0 },
-      1: { decode: decodeLeaveGroupRequestV0, encode: heartbeat.encodeErrorOnlyResponseV1 },
+      ...same({ decode: decodeLeaveGroupRequestV0, encode: heartbeat.encodeErrorOnlyResponseV1 }, 1, 2),
     },
     handleLeaveGroup,
   ),
@@ -183,7 +258,7 @@ export const apis: ApiDefinition[] = [
     'SyncGroup',
     {
       0: { decode: syncGroup0.decodeSyncGroupRequestV0, encode: syncGroup0.encodeSyncGroupResponseV0 },
-      1: { decode: syncGroup0.decodeSyncGroupRequestV0, encode: encodeSyncGroupResponseV1 },
+      ...same({ decode: syncGroup0.decodeSyncGroupRequestV0, encode: encodeSyncGroupResponseV1 }, 1, 2),
     },
     handleSyncGroup,
   ),
@@ -195,10 +270,14 @@ export const apis: ApiDefinition[] = [
         decode: describeGroups.decodeDescribeGroupsRequestV0,
         encode: describeGroups.encodeDescribeGroupsResponseV0,
       },
-      1: {
-        decode: describeGroups.decodeDescribeGroupsRequestV0,
-        encode: describeGroups.encodeDescribeGroupsResponseV1,
-      },
+      ...same(
+        {
+          decode: describeGroups.decodeDescribeGroupsRequestV0,
+          encode: describeGroups.encodeDescribeGroupsResponseV1,
+        },
+        1,
+        2,
+      ),
     },
     handleDescribeGroups,
   ),
@@ -207,7 +286,11 @@ export const apis: ApiDefinition[] = [
     'ListGroups',
     {
       0: { decode: listGroups.decodeListGroupsRequestV0, encode: listGroups.encodeListGroupsResponseV0 },
-      1: { decode: listGroups.decodeListGroupsRequestV0, encode: listGroups.encodeListGroupsResponseV1 },
+      ...same(
+        { decode: listGroups.decodeListGroupsRequestV0, encode: listGroups.encodeListGroupsResponseV1 },
+        1,
+        2,
+      ),
     },
     handleListGroups,
   ),

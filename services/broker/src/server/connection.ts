@@ -141,10 +141,12 @@ export class Connection {
     if (!api || version < api.minVersion || version > api.maxVersion) {
       // Neither the request nor its response layout is known: answer with the error code as the
       // only body field, which is the first field of most responses clients could expect.
-      this.core.log.warn(
-        { client: clientId, apiKey, api: apiName(apiKey), version },
-        'unsupported API or version',
-      )
+      const warn = this.core.unsupportedWarnings.take(`${clientId}\0${apiKey}\0${version}`)
+      if (warn)
+        this.core.log.warn(
+          { client: clientId, apiKey, api: apiName(apiKey), version, suppressedSinceLast: warn.suppressed },
+          'unsupported API or version (logged once a minute per client, API and version)',
+        )
       this.core.metrics?.protocolErrors.inc({ reason: 'unsupported version' })
       return this.send(correlationId, new Writer(8).int16(KafkaError.UNSUPPORTED_VERSION))
     }

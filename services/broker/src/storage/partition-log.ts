@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, renameSync } from 'node:fs'
+import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Logger } from '../../../../lib/log/index.ts'
 import { KafkaError } from '../protocol/error-codes.ts'
@@ -24,6 +24,8 @@ export type LogSettings = {
   retentionMs: number
   /** `delete` or `compact` [cleanup.policy]. */
   cleanupPolicy: 'delete' | 'compact'
+  /** Tombstones (null value) of compacted topics are kept this long after their timestamp, ms [delete.retention.ms]. */
+  deleteRetentionMs: number
   /** Largest record batch accepted, bytes [max.message.bytes]. */
   maxMessageBytes: number
   indexIntervalBytes: number
@@ -169,21 +171,31 @@ export class PartitionLog {
     return Buffer.alloc(0)
   }
 
-  /** First offset whose record timestamp is >= `timestamp` (ms), or nextOffset when none. */
-  offsetForTimestamp(timestamp: number): number {
+  /**
+   * The first record (offset and its timestamp, ms) whose timestamp is >= `timestamp`, or null
+   * when every record is older. Batches are skipped by their maxTimestamp; a candidate batch is
+   * decoded (inflated when compressed) to find the record.
+   */
+  offsetForTimestamp(timestamp: number): { offset: number; timestamp: number } | null {
     for (const seg of this.segments) {
       if (seg.maxTimestamp < timestamp) continue
-      let found = -1
+      let found = null as { offset: number; timestamp: number } | null
       seg.forEachBatch((batch) => {
-        if (found >= 0) return
+        if (found) return
         const h = readBatchHeader(batch)
         if (h.maxTimestamp < timestamp) return
-        const hit = decodeRecords(batch).find((r) => h.firstTimestamp + r.timestampDelta >= timestamp)
-        if (hit) found = Math.max(h.baseOffset + hit.offsetDelta, this.logStartOffset)
+        for (const r of decodeRecords(batch)) {
+          const offset = h.baseOffset + r.offsetDelta
+          const ts = h.firstTimestamp + r.timestampDelta
+          if (ts >= timestamp && offset >= this.logStartOffset) {
+            found = { offset, timestamp: ts }
+            return
+          }
+        }
       })
-      if (found >= 0) return found
+      if (found) return found
     }
-    return this.nextOffset
+    return null
   }
 
   /** fsync the active segment if anything was appended since the last flush. */
@@ -217,11 +229,14 @@ export class PartitionLog {
 
   /**
    * Compaction for `cleanup.policy=compact`: in every closed segment keep only the newest record
-   * per key (records without a key are dropped, as Kafka rejects them on compacted topics).
-   * Batches keep their base offset and offset span; surviving records are rewritten uncompressed.
+   * per key (records without a key are dropped, as Kafka rejects them on compacted topics). A
+   * tombstone (null value) that is the newest for its key goes too once its timestamp is more
+   * than `delete.retention.ms` before `now`, so consumers that were behind still saw it.
+   * Batches keep their base offset and offset span; surviving records are rewritten uncompressed;
+   * a segment left with nothing is deleted (log start offset unchanged, as in Kafka).
    * Returns the number of records removed.
    */
-  compact(): number {
+  compact(now: number = Date.now()): number {
     if (this.settings.cleanupPolicy !== 'compact' || this.segments.length < 2) return 0
     const latest = new Map<string, number>()
     for (const seg of this.segments) {
@@ -231,9 +246,11 @@ export class PartitionLog {
           if (r.key) latest.set(r.key.toString('base64'), base + r.offsetDelta)
       })
     }
+    const tombstoneHorizon = now - this.settings.deleteRetentionMs
     let removed = 0
     const closed = this.segments.slice(0, -1)
     const rewritten: Segment[] = []
+    const tmpDir = join(this.dir, 'cleaning')
     for (const seg of closed) {
       const out: Buffer[] = []
       let segRemoved = 0
@@ -241,7 +258,10 @@ export class PartitionLog {
         const h = readBatchHeader(batch)
         const records = decodeRecords(batch)
         const keep = records.filter(
-          (r) => r.key && latest.get(r.key.toString('base64')) === h.baseOffset + r.offsetDelta,
+          (r) =>
+            r.key &&
+            latest.get(r.key.toString('base64')) === h.baseOffset + r.offsetDelta &&
+            (r.value !== null || h.firstTimestamp + r.timestampDelta > tombstoneHorizon),
         )
         segRemoved += records.length - keep.length
         if (keep.length === records.length) out.push(batch)
@@ -263,12 +283,15 @@ export class PartitionLog {
         continue
       }
       removed += segRemoved
-      const tmpDir = join(this.dir, 'cleaning')
+      if (out.length === 0) {
+        seg.delete()
+        continue
+      }
       mkdirSync(tmpDir, { recursive: true })
       const fresh = Segment.create(tmpDir, seg.baseOffset, this.settings.indexIntervalBytes)
       let maxTs = -1
       for (const b of out) maxTs = Math.max(maxTs, readBatchHeader(b).maxTimestamp)
-      if (out.length > 0) fresh.append(out, seg.nextOffset, maxTs)
+      fresh.append(out, seg.nextOffset, maxTs)
       fresh.flush()
       fresh.close()
       seg.close()
@@ -276,6 +299,7 @@ export class PartitionLog {
       renameSync(join(tmpDir, segmentFileName(seg.baseOffset, 'index')), seg.indexPath)
       rewritten.push(Segment.open(this.dir, seg.baseOffset, this.settings.indexIntervalBytes, false).segment)
     }
+    rmSync(tmpDir, { recursive: true, force: true })
     this.segments = [...rewritten, this.active]
     if (removed > 0)
       this.log.info({ topic: this.topic, partition: this.partition, removed }, 'compacted partition')

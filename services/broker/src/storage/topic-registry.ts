@@ -5,6 +5,9 @@ import { KafkaError } from '../protocol/error-codes.ts'
 import { writeFileDurably } from './durable-file.ts'
 import { type LogSettings, PartitionLog } from './partition-log.ts'
 
+/** Kafka's default for `delete.retention.ms`: tombstones stay readable for a day. */
+const DEFAULT_DELETE_RETENTION_MS = 86_400_000
+
 export type Topic = {
   name: string
   partitions: PartitionLog[]
@@ -12,7 +15,7 @@ export type Topic = {
   settings: LogSettings
 }
 
-export type TopicDefaults = Omit<LogSettings, 'cleanupPolicy'>
+export type TopicDefaults = Omit<LogSettings, 'cleanupPolicy' | 'deleteRetentionMs'>
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/
 
@@ -72,6 +75,7 @@ export class TopicRegistry {
       retentionBytes: num('retention.bytes', this.defaults.retentionBytes, -1),
       retentionMs: num('retention.ms', this.defaults.retentionMs, -1),
       maxMessageBytes: num('max.message.bytes', this.defaults.maxMessageBytes, 0),
+      deleteRetentionMs: num('delete.retention.ms', DEFAULT_DELETE_RETENTION_MS, 0),
     }
     for (const v of Object.values(values)) if (typeof v === 'string') return v
     return {

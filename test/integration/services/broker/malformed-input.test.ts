@@ -140,7 +140,9 @@ describe('bad input on the wire', () => {
       res.readInt16BE(14 + i * 6),
     ])
     expect(ranges).toContainEqual([18, 0, 2])
-    expect(ranges).toContainEqual([0, 3, 7])
+    expect(ranges).toContainEqual([0, 0, 7])
+    expect(ranges).toContainEqual([1, 0, 11])
+    expect(ranges).toContainEqual([3, 0, 4])
     raw.socket.destroy()
   })
 
@@ -186,11 +188,15 @@ describe('record batches the broker refuses', () => {
       records: [{ offsetDelta: 0, timestampDelta: 0, key: null, value: Buffer.from('v'), headers: [] }],
     })
 
-  it('answers a snappy batch with UNSUPPORTED_COMPRESSION_TYPE (76)', async () => {
-    const snappy = batch()
-    snappy.writeInt16BE(2, 21)
-    snappy.writeUInt32BE(crc32c(snappy.subarray(21)) >>> 0, 17)
-    expect(await produceRaw(snappy)).toBe(76)
+  it('answers an unknown codec (5) with UNSUPPORTED_COMPRESSION_TYPE (76) and bytes that are not snappy with CORRUPT_MESSAGE (2)', async () => {
+    const unknown = batch()
+    unknown.writeInt16BE(5, 21)
+    unknown.writeUInt32BE(crc32c(unknown.subarray(21)) >>> 0, 17)
+    expect(await produceRaw(unknown)).toBe(76)
+    const notSnappy = batch()
+    notSnappy.writeInt16BE(2, 21)
+    notSnappy.writeUInt32BE(crc32c(notSnappy.subarray(21)) >>> 0, 17)
+    expect(await produceRaw(notSnappy)).toBe(2)
   })
 
   it('answers a retried idempotent batch with its original offset instead of appending it again', async () => {

@@ -1,11 +1,12 @@
 /**
  * DescribeGroups v0 and v1 (key 15): same request; v1 adds throttle_time_ms first in the response.
+ * v2 has the v1 layout (it only changed throttling behaviour).
  *
  *   DescribeGroups Request (Version: 0..1) => [groups]
  *     groups => STRING
  *
  *   DescribeGroups Response (Version: 0) => [groups]
- *   DescribeGroups Response (Version: 1) => throttle_time_ms [groups]
+ *   DescribeGroups Response (Version: 1..2) => throttle_time_ms [groups]
  *     throttle_time_ms => INT32
  *     groups => error_code group_id group_state protocol_type protocol_data [members]
  *       error_code => INT16  group_id => STRING  group_state => STRING

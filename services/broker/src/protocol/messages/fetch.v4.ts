@@ -21,6 +21,7 @@
  */
 import type { Reader } from '../reader.ts'
 import type { Writer } from '../writer.ts'
+import { decodeFetchTopics, encodeFetchTopics } from './fetch.v0.ts'
 
 export type FetchRequest = {
   replicaId: number
@@ -36,6 +37,8 @@ export type FetchPartitionResponse = {
   errorCode: number
   highWatermark: number
   lastStableOffset: number
+  /** Sent from v5. */
+  logStartOffset: number
   records: Buffer | null
 }
 
@@ -48,21 +51,11 @@ export function decodeFetchRequestV4(r: Reader): FetchRequest {
     minBytes: r.int32(),
     maxBytes: r.int32(),
     isolationLevel: r.int8(),
-    topics: r.array((r) => ({
-      name: r.string(),
-      partitions: r.array((r) => ({ index: r.int32(), fetchOffset: r.int64(), maxBytes: r.int32() })),
-    })),
+    topics: decodeFetchTopics(r),
   }
 }
 
 export function encodeFetchResponseV4(w: Writer, res: FetchResponse): void {
   w.int32(0)
-  w.array(res.topics, (w, t) => {
-    w.string(t.name)
-    w.array(t.partitions, (w, p) => {
-      w.int32(p.index).int16(p.errorCode).int64(p.highWatermark).int64(p.lastStableOffset)
-      w.int32(-1)
-      w.nullableBytes(p.records)
-    })
-  })
+  encodeFetchTopics(w, res, { lastStableOffset: true })
 }

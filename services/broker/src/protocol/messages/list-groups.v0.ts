@@ -1,10 +1,11 @@
 /**
  * ListGroups v0 and v1 (key 16): empty request; v1 adds throttle_time_ms first in the response.
+ * v2 has the v1 layout (it only changed throttling behaviour).
  *
  *   ListGroups Request (Version: 0..1) =>
  *
  *   ListGroups Response (Version: 0) => error_code [groups]
- *   ListGroups Response (Version: 1) => throttle_time_ms error_code [groups]
+ *   ListGroups Response (Version: 1..2) => throttle_time_ms error_code [groups]
  *     throttle_time_ms => INT32  error_code => INT16
  *     groups => group_id protocol_type   (STRING, STRING)
  */

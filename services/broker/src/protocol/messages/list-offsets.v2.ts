@@ -1,5 +1,6 @@
 /**
- * ListOffsets v2 (key 2): adds isolation_level to the request and throttle_time_ms to the response.
+ * ListOffsets v2 and v3 (key 2): adds isolation_level to the request and throttle_time_ms to the
+ * response; v3 only changed error semantics, so both share this layout.
  *
  *   ListOffsets Request (Version: 2) => replica_id isolation_level [topics]
  *     replica_id => INT32  isolation_level => INT8

@@ -1,6 +1,6 @@
 /**
  * Produce v5, v6 and v7 (key 0); the request is the v3 layout (see produce.v3.ts), the response
- * adds log_start_offset. v6 and v7 changed only semantics (v7: zstd, which we reject).
+ * adds log_start_offset. v6 and v7 changed only semantics (v7: zstd batches allowed).
  *
  *   Produce Response (Version: 5..7) => [responses] throttle_time_ms
  *     responses => name [partition_responses]

@@ -54,8 +54,8 @@ describe('record batch v2', () => {
     expect(crc32c(Buffer.from('123456789')) >>> 0).toBe(0xe3069283)
   })
 
-  it('round-trips records with keys, null keys and headers, uncompressed and gzip', () => {
-    for (const compression of [0, 1] as const) {
+  it('round-trips records with keys, null keys and headers, uncompressed, gzip, snappy and lz4', () => {
+    for (const compression of [0, 1, 2, 3] as const) {
       const records = [rec(0), rec(1, null), rec(2)]
       const batch = encodeBatch({ firstTimestamp: 1_700_000_000_000, records, compression })
       const h = readBatchHeader(batch)
@@ -80,7 +80,7 @@ describe('record batch v2', () => {
     expect(crcMatches(batch)).toBe(true)
   })
 
-  it('splits several batches and flags a flipped bit, a truncation, old magic and snappy', () => {
+  it('splits several batches and flags a flipped bit, a truncation, old magic, an unknown codec and a lying codec', () => {
     const a = encodeBatch({ firstTimestamp: 1, records: [rec(0)] })
     const b = encodeBatch({ firstTimestamp: 1, records: [rec(0), rec(1)] })
     const both = splitAndValidate(Buffer.concat([a, b]))
@@ -99,9 +99,22 @@ describe('record batch v2', () => {
     magic1.writeInt8(1, 16)
     expect(splitAndValidate(magic1)).toMatchObject({ ok: false, problem: 'UNSUPPORTED_FOR_MESSAGE_FORMAT' })
 
-    const snappy = Buffer.from(a)
-    snappy.writeInt16BE(2, 21)
-    snappy.writeUInt32BE(crc32c(snappy.subarray(21)) >>> 0, 17)
-    expect(splitAndValidate(snappy)).toMatchObject({ ok: false, problem: 'UNSUPPORTED_COMPRESSION_TYPE' })
+    const unknown = Buffer.from(a)
+    unknown.writeInt16BE(5, 21)
+    unknown.writeUInt32BE(crc32c(unknown.subarray(21)) >>> 0, 17)
+    expect(splitAndValidate(unknown)).toMatchObject({ ok: false, problem: 'UNSUPPORTED_COMPRESSION_TYPE' })
+
+    const notSnappy = Buffer.from(a)
+    notSnappy.writeInt16BE(2, 21)
+    notSnappy.writeUInt32BE(crc32c(notSnappy.subarray(21)) >>> 0, 17)
+    expect(splitAndValidate(notSnappy)).toMatchObject({ ok: false, problem: 'CORRUPT_MESSAGE' })
+
+    const zstd = Buffer.from(a)
+    zstd.writeInt16BE(4, 21)
+    zstd.writeUInt32BE(crc32c(zstd.subarray(21)) >>> 0, 17)
+    expect(splitAndValidate(zstd, { allowZstd: false })).toMatchObject({
+      ok: false,
+      problem: 'UNSUPPORTED_COMPRESSION_TYPE',
+    })
   })
 })

@@ -17,6 +17,7 @@ const settings = (over: Partial<LogSettings> = {}): LogSettings => ({
   retentionBytes: -1,
   retentionMs: -1,
   cleanupPolicy: 'delete',
+  deleteRetentionMs: 86_400_000,
   maxMessageBytes: 1 << 20,
   indexIntervalBytes: 256,
   ...over,
@@ -164,6 +165,56 @@ describe('PartitionLog', () => {
     )
     expect(readAll(reopened)).toEqual(after)
     reopened.close()
+  })
+
+  it('deletes a segment compaction empties (no 0-byte .log/.index) and leaves no cleaning/ folder', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plog-'))
+    const p = new PartitionLog(dir, 't', 0, settings({ segmentBytes: 1024, cleanupPolicy: 'compact' }), log)
+    for (let i = 0; i < 60; i++) append(p, ['same-key'])
+    expect(p.segmentBaseOffsets.length).toBeGreaterThan(2)
+    expect(p.compact()).toBeGreaterThan(0)
+    const files = readdirSync(dir)
+    expect(files).not.toContain('cleaning')
+    for (const f of files) expect(statSync(join(dir, f)).size, f).toBeGreaterThan(0)
+    const active = p.segmentBaseOffsets.at(-1)!
+    expect(p.segmentBaseOffsets).toEqual([active])
+    expect(readAll(p).map((r) => r.offset)).toEqual(Array.from({ length: 60 - active }, (_, i) => active + i))
+    p.close()
+  })
+
+  it('drops a tombstone only once it is older than delete.retention.ms', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plog-'))
+    const p = new PartitionLog(
+      dir,
+      't',
+      0,
+      settings({ segmentBytes: 1024, cleanupPolicy: 'compact', deleteRetentionMs: 60_000 }),
+      log,
+    )
+    const t0 = 1_700_000_000_000
+    const rec = (key: string, value: string | null) =>
+      encodeBatch({
+        firstTimestamp: t0,
+        records: [
+          {
+            offsetDelta: 0,
+            timestampDelta: 0,
+            key: Buffer.from(key),
+            value: value === null ? null : Buffer.from(value),
+            headers: [],
+          },
+        ],
+      })
+    for (const b of [rec('gone', 'v1'), rec('kept', 'v1'), rec('gone', null)])
+      p.append([b], [readBatchHeader(b)], t0)
+    p.roll()
+    const tail = rec('other', 'x')
+    p.append([tail], [readBatchHeader(tail)], t0)
+    p.compact(t0 + 30_000)
+    expect(readAll(p).map((r) => r.key)).toEqual(['kept', 'gone', 'other'])
+    p.compact(t0 + 60_001)
+    expect(readAll(p).map((r) => r.key)).toEqual(['kept', 'other'])
+    p.close()
   })
 
   it('answers a retried idempotent batch with its original offset and rejects a sequence gap', () => {
