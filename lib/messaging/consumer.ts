@@ -233,9 +233,13 @@ async function startConsumer<T>(
   const stop = new AbortController()
   let ready = false
   let resolveJoined!: () => void
-  const joined = new Promise<void>((resolve) => {
+  let rejectJoined!: (err: Error) => void
+  const joined = new Promise<void>((resolve, reject) => {
     resolveJoined = resolve
+    rejectJoined = reject
   })
+  // A caller that never awaits `joined` must not see an unhandled rejection.
+  joined.catch(() => undefined)
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
     if (options.replayFromStart) {
       for (const [topic, partitions] of Object.entries(event.payload.memberAssignment)) {
@@ -249,6 +253,19 @@ async function startConsumer<T>(
   consumer.on(consumer.events.CRASH, (event) => {
     ready = false
     log.error({ err: event.payload.error, restart: event.payload.restart }, 'consumer crashed')
+    // kafkajs gives up on a non-retriable error (e.g. a session timeout the broker refuses): the
+    // member will never join, so whoever waits for it must hear why instead of waiting forever.
+    if (!event.payload.restart) {
+      const cause = event.payload.error
+      rejectJoined(
+        new MessagingError(
+          'MESSAGING_SUBSCRIBE_FAILED',
+          `consumer ${options.groupId} on ${options.contract.topic} stopped and will not restart: ${cause?.message ?? String(cause)}`,
+          false,
+          { cause },
+        ),
+      )
+    }
   })
   consumer.on(consumer.events.STOP, () => {
     ready = false

@@ -348,6 +348,30 @@ describe('messaging adapter against the embedded broker over TCP', () => {
     }
   })
 
+  it('rejects `joined` with MESSAGING_SUBSCRIBE_FAILED when the consumer crashes for good (a session timeout below the broker minimum of 6 s), instead of never settling', async () => {
+    const subscription = await subscribeBatches({
+      ...escalationGroup(`crash-${randomUUID()}`),
+      sessionTimeoutMs: 1000,
+      heartbeatIntervalMs: 300,
+      handleBatch: async () => undefined,
+    })
+    try {
+      const outcome = await Promise.race([
+        subscription.joined.then(
+          () => 'joined',
+          (err: unknown) => err,
+        ),
+        sleep(30_000).then(() => 'still waiting after 30 s'),
+      ])
+      expect(outcome).toBeInstanceOf(MessagingError)
+      expect((outcome as MessagingError).code).toBe('MESSAGING_SUBSCRIBE_FAILED')
+      expect((outcome as MessagingError).retriable).toBe(false)
+      expect(subscription.isReady()).toBe(false)
+    } finally {
+      await subscription.close()
+    }
+  })
+
   it('publishes a batch in one call, and nothing when one message breaks the contract', async () => {
     const lineId = `line-${randomUUID()}`
     const batch = Array.from({ length: 5 }, () => ({
