@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from 'drizzle-orm'
+import { and, desc, eq, inArray, sql } from 'drizzle-orm'
 import type { Database } from '../database.ts'
 import { DbError } from '../errors.ts'
 import { sqlState } from '../internal/sql-state.ts'
@@ -42,6 +42,17 @@ export class PoliciesRepository {
       .orderBy(desc(policies.version))
       .limit(1)
     return row
+  }
+
+  /** The current (highest) version of each line's policy, in one statement; lines without one are absent. */
+  async currentForMany(lineIds: readonly string[]): Promise<Map<string, PolicyRow>> {
+    if (lineIds.length === 0) return new Map()
+    const rows = await this.db
+      .selectDistinctOn([policies.lineId])
+      .from(policies)
+      .where(inArray(policies.lineId, [...lineIds]))
+      .orderBy(policies.lineId, desc(policies.version))
+    return new Map(rows.map((row) => [row.lineId, row]))
   }
 
   async get(lineId: string, version: number): Promise<PolicyRow | undefined> {

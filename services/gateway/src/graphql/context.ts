@@ -1,4 +1,11 @@
-import type { LineRow, PlantRow, ReviewRow, Storage, StoredScalingReport } from '../../../../lib/db/index.ts'
+import type {
+  LineRow,
+  PlantRow,
+  PolicyRow,
+  ReviewRow,
+  Storage,
+  StoredScalingReport,
+} from '../../../../lib/db/index.ts'
 import type { Principal } from '../auth/principal.ts'
 import type { EdgeClient } from '../edge/edge.client.ts'
 import type { GatewayEvents } from '../events/gateway-events.ts'
@@ -23,6 +30,8 @@ export type GatewayContext = {
   linesByPlant: BatchLoader<string, LineRow[]>
   /** A model's scaling reports (newest first), by model name. */
   reportsByModel: BatchLoader<string, StoredScalingReport[]>
+  /** A line's current policy version, by line id (one statement for every line of a page). */
+  currentPolicies: BatchLoader<string, PolicyRow | undefined>
   /** The request's time limit (GATEWAY_REQUEST_TIMEOUT_MS); set per request by the limits plugin. */
   deadline?: Deadline
   /** Policy frontier, recommendation and replay (calibration records cached across requests). */
@@ -63,6 +72,10 @@ export function createContext(
     reportsByModel: new BatchLoader(
       (models) => storage.scalingReports.listForModels(models),
       () => [],
+    ),
+    currentPolicies: new BatchLoader(
+      (lineIds) => storage.policies.currentForMany(lineIds),
+      () => undefined,
     ),
   }
 }

@@ -70,7 +70,7 @@ export const policyMutations: Pick<MutationResolvers, 'updatePolicy' | 'rollback
 
 /** `Line.policy`: the line (already visible to the key) has this current policy, or none. */
 export async function currentPolicy(line: LineRow, ctx: GatewayContext): Promise<Policy | null> {
-  const row = await ctx.storage.policies.current(line.id)
+  const row = await ctx.currentPolicies.load(line.id)
   return row ? view(row, line, ctx) : null
 }
 

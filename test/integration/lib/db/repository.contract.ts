@@ -291,6 +291,10 @@ export function describeRepositoryContract(
         const v3 = await storage.policies.rollback('line-pol', 1, 'ana', 'too costly')
         expect(v3).toMatchObject({ version: 3, rolledBackTo: 1, body: { edgeBudget: 16, threshold: 0.8 } })
         expect((await storage.policies.history('line-pol')).map((p) => p.version)).toEqual([3, 2, 1])
+        const many = await storage.policies.currentForMany(['line-pol', 'no-line'])
+        expect([...many.keys()]).toEqual(['line-pol'])
+        expect(many.get('line-pol')?.version).toBe(3)
+        expect((await storage.policies.currentForMany([])).size).toBe(0)
         expect((await storage.policies.get('line-pol', 2))?.author).toBe('bo')
         await expect(storage.policies.rollback('line-pol', 9, 'ana', 'x')).rejects.toMatchObject({
           code: 'DB_NOT_FOUND',

@@ -53,6 +53,8 @@ describe.each<Driver>(['pglite', 'postgres'])('SQL statements per request (%s)',
     expect(await statementsFor('{ lines { id } }')).toHaveLength(1)
     expect(await statementsFor('{ models { name } }')).toHaveLength(1)
     expect(await statementsFor('{ plants { id lines { id } } }')).toHaveLength(2)
+    // Every line's current policy in one statement, not one per line (12 lines here).
+    expect(await statementsFor('{ lines { id policy { version } } }')).toHaveLength(2)
   })
 
   it('costs the same number of statements for a page of 10 and of 100 inspections with line, plant, plant.lines and reviews', async () => {
