@@ -108,7 +108,7 @@ def main(argv=None):
     p.add_argument("--models", default="logistic,cnn")
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--lr", type=float, default=2e-3)
-    p.add_argument("--patience", type=int, default=6)
+    p.add_argument("--patience", type=int, default=15)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)

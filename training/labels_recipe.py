@@ -9,9 +9,9 @@ little signal. This one is the usual small-data image recipe, on the same token 
     upside down);
   - class balance: every batch is drawn with weights 1/(images of the class);
   - epochs over the training split; after each, accuracy on (up to `eval_samples` images of) the
-    validation split at every budget; the best mean is kept (early stopping: training ends after
-    `patience` epochs without a new best, or when the time is up, and the best weights are
-    restored);
+    validation split at every budget; the best mean is kept (early stopping: from half the time
+    on, training ends after `patience` epochs without a new best, else when the time is up; the
+    best weights are restored);
   - AdamW with a cosine learning rate over the wall-clock budget, label smoothing 0.1.
 Prints one line per epoch with `t=<s>s` (the runner's progress bar reads it).
 
@@ -89,7 +89,7 @@ def _accuracy(model, split, n, limit, batch=100):
     return hit / max(count, 1)
 
 
-def train_loop_labels(args, model, train, val, budgets, weights, log, lr_at, patience=6):
+def train_loop_labels(args, model, train, val, budgets, weights, log, lr_at, patience=20):
     """Trains `model` in place, every step at one of `budgets` drawn with `weights`, and validates
     at every budget after every epoch; returns (seconds, steps, summary dict for the manifest).
     Early stopping starts at half the time: before that the learning rate is still high and a

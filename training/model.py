@@ -105,6 +105,8 @@ class NativeResample(nn.Module):
     def forward(self, tokens: torch.Tensor, positions: torch.Tensor):
         b, n = tokens.shape[0], tokens.shape[1]
         p, c, g, side = self.patch, self.channels, self.grid, self.grid * self.patch
+        if not torch.jit.is_tracing():
+            return self._eager(tokens)
         inv_g = 2.0 * positions[0:1, 0]  # [1] = 1/g
         step = inv_g / p  # one input pixel, in image units
         rows = self._overlap(positions[:, 0] - 0.5 * inv_g, step)  # [N, P(y), side(i)]
@@ -121,6 +123,24 @@ class NativeResample(nn.Module):
         c_share = cols.sum(dim=1).reshape(n, g, p).sum(dim=2)
         tok_w = (r_share.unsqueeze(2) * c_share.unsqueeze(1)).reshape(n, g * g) / (inv_g * inv_g)
         return native, tok_w
+
+    def _eager(self, tokens: torch.Tensor):
+        """The same resampling when the grid side is a Python number (training, evaluation in
+        PyTorch): the image is reassembled and resampled by two dense matmuls, ~8× faster at 256
+        tokens than the per-token form the ONNX graph needs to keep N dynamic."""
+        b, n = tokens.shape[0], tokens.shape[1]
+        p, c, g, side = self.patch, self.channels, self.grid, self.grid * self.patch
+        gi = int(round(math.sqrt(n)))
+        s = gi * p
+        edges = torch.arange(s + 1, dtype=torch.float32) / s
+        a = (torch.minimum(edges[1:].unsqueeze(0), self.hi.unsqueeze(1))
+             - torch.maximum(edges[:-1].unsqueeze(0), self.lo.unsqueeze(1))).clamp(min=0.0) * side  # [side, S]
+        img = tokens.reshape(b, gi, gi, p, p, c).permute(0, 5, 1, 3, 2, 4).reshape(b, c, s, s)
+        out = torch.matmul(torch.matmul(a, img), a.transpose(0, 1))  # [B, C, side, side]
+        native = out.reshape(b, c, g, p, g, p).permute(0, 2, 4, 3, 5, 1).reshape(b, g * g, p * p * c)
+        share = a.reshape(g, p, gi, p).sum(dim=(1, 3)) * (gi / side)  # [G, gi]: input cell's share in native cell
+        tok_w = (share.transpose(0, 1).unsqueeze(1).unsqueeze(3) * share.transpose(0, 1).unsqueeze(0).unsqueeze(2))
+        return native, tok_w.reshape(n, g * g)
 
 
 class FourierPosition(nn.Module):

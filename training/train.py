@@ -99,7 +99,8 @@ def parse_args(argv=None):
                    help="labels recipe with a known source size: budgets above the native one are "
                         "resampled to the native grid inside the model (model.NativeResample), so "
                         "they cost the native compute; off: every budget runs on its own grid")
-    p.add_argument("--patience", type=int, default=6, help="labels recipe: epochs without a better validation mean before stopping")
+    p.add_argument("--patience", type=int, default=20,
+                   help="labels recipe: epochs without a better validation mean before stopping (from half the time on)")
     p.add_argument("--fusion-samples", type=int, default=1000, help="test images for the fusion comparison")
     p.add_argument("--calib-samples", type=int, default=0,
                    help="validation images for the temperature fit and validation metrics (0 = all)")
