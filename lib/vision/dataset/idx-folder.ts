@@ -109,6 +109,7 @@ export async function writeIdxFolder(options: IdxFolderOptions): Promise<Record<
     await sharp(images.pixels.subarray(i * size, (i + 1) * size), {
       raw: { width: images.cols, height: images.rows, channels: 1 },
     })
+      .toColourspace('b-w')
       .png()
       .toFile(join(options.out, cls, `${String(i).padStart(digits, '0')}.png`))
   }
