@@ -1,7 +1,7 @@
 /**
  * npm run eval -- --model <name|dir> --data <dir> --budgets 16,64,256 [--question "..." ...]
  *   [--compare-question] [--out report.json] [--per-image records.json] [--write-manifest] [--limit n]
- *   [--threads 2] [--batch 32]
+ *   [--threads 2] [--batch 32] [--fit-upsampled]
  *
  * Evaluates a model at every budget on a labelled set (a generated dataset with labels.jsonl or a
  * `<dir>/<class>/*.png` folder) through the inference pool, with the serving preprocessing; prints
@@ -14,18 +14,21 @@
  * chosen by a fixed-seed shuffle. --per-image writes every image's true label and calibrated
  * probabilities at every budget of every pass (tokenline.calibration-records.v1, the format is in
  * lib/contracts/calibration-records.v1.ts): what the gateway replays policies over.
+ * Budgets whose grid exceeds the images' own (median) size are marked upsampled (`up` in the
+ * table, `upsampled` in the report) and left out of the power-law fits unless --fit-upsampled.
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, isAbsolute, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { SingleBar } from 'cli-progress'
 import { ConfigError } from '../lib/config/index.ts'
-import type { PowerLawFitV1 } from '../lib/contracts/scaling-report.v1.ts'
 import { writeManifestMetrics } from '../lib/inference/manifest.writer.ts'
 import { loadModel, resolveModelDir } from '../lib/inference/model.loader.ts'
 import { runMain } from '../lib/lifecycle/index.ts'
+import { formatPass } from '../lib/scaling/format-pass.ts'
 import { buildCalibrationRecords } from '../lib/scaling/per-image.ts'
 import { runScaling, type ScalingPass } from '../lib/scaling/scaling-run.ts'
+import { medianImageSize } from '../lib/vision/dataset/image-size.ts'
 import { openDataset } from '../lib/vision/dataset/open-dataset.ts'
 
 function intArg(name: string, raw: string | undefined, problems: string[]): number | undefined {
@@ -64,45 +67,6 @@ function displayPath(dir: string): string {
 }
 
 const f3 = (v: number | undefined) => (v === undefined ? '  -  ' : v.toFixed(3))
-
-function printPass(pass: ScalingPass): void {
-  const r = pass.report
-  const classes = Object.keys(r.fits.perClass)
-  const lines = [
-    `\n${r.model} on ${r.dataset.path} (${r.dataset.count} images), question: ${r.question === null ? 'none' : JSON.stringify(r.question)}`,
-    [
-      'budget',
-      'acc',
-      'ECE',
-      'ms/img',
-      ...(r.question !== null ? ['answer'] : []),
-      '|',
-      ...classes.map((c) => c.padEnd(7)),
-    ].join('\t'),
-  ]
-  for (const p of r.points)
-    lines.push(
-      [
-        p.budget,
-        f3(p.accuracy),
-        f3(p.ece),
-        p.latencyMsPerImage.toFixed(3),
-        ...(r.question !== null ? [f3(p.answerAccuracy)] : []),
-        '|',
-        ...classes.map((c) => f3(p.perClass[c]?.recall)),
-      ].join('\t'),
-    )
-  const law = (x: PowerLawFitV1 | undefined) =>
-    x === undefined
-      ? 'n/a'
-      : `c=${x.c.toFixed(3)} α=${x.alpha.toFixed(3)}${x.alphaInterval ? ` [${x.alphaInterval.map((v) => v.toFixed(3)).join(', ')}]` : ''} R²=${x.r2 === null ? 'n/a' : x.r2.toFixed(3)}`
-  lines.push(`error(N) = c·N^(−α) overall: ${law(r.fits.overall)}   (α with its 90 % bootstrap interval)`)
-  lines.push(`per class: error(N) = c·N^(−α) on 1 − recall   |   recall(N) = c·N^α`)
-  for (const c of classes)
-    lines.push(`  ${c.padEnd(8)} ${law(r.fits.perClass[c])}   |   ${law(r.fits.perClassRecall?.[c])}`)
-  for (const n of pass.notes) lines.push(`  note: ${n}`)
-  process.stdout.write(`${lines.join('\n')}\n`)
-}
 
 function slug(text: string): string {
   return (
@@ -156,6 +120,7 @@ runMain('eval', async () => {
       threads: { type: 'string' },
       batch: { type: 'string' },
       'models-dir': { type: 'string', default: 'models' },
+      'fit-upsampled': { type: 'boolean', default: false },
     },
     strict: true,
   })
@@ -203,10 +168,11 @@ runMain('eval', async () => {
     pool: { intraOpNumThreads: threads },
     batchSize: batch,
     onProgress: (done) => bar.update(done),
+    native: { size: await medianImageSize(items), includeUpsampled: values['fit-upsampled'] },
   })
   bar.stop()
 
-  for (const p of passes) printPass(p)
+  for (const p of passes) process.stdout.write(formatPass(p))
   const plain = passes.find((p) => p.question === null)
   if (plain) for (const fused of passes) if (fused.question !== null) printFusion(fused)
 

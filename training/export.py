@@ -94,7 +94,7 @@ def sha256_file(path: str) -> str:
 
 
 def write_manifest(path, onnx_path, *, name, role, labels, split, budgets, vocab, max_len, temperatures,
-                   training, metrics, measured_with):
+                   training, metrics, measured_with, native_size=None):
     io = {"tokens": "tokens", "positions": "positions", "logits": "logits", "patchLogits": "patch_logits"}
     manifest = {
         "schema": "tokenline.model-manifest.v1",
@@ -119,6 +119,8 @@ def write_manifest(path, onnx_path, *, name, role, labels, split, budgets, vocab
         manifest["question"] = {"vocab": vocab, "maxLength": max_len}
     if measured_with:
         manifest["measuredWith"] = measured_with
+    if native_size:
+        manifest["nativeSize"] = {"width": int(native_size["width"]), "height": int(native_size["height"])}
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
         json.dump(_round(manifest), f, indent=2)

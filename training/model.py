@@ -72,6 +72,77 @@ class HierStem(nn.Module):
         return self.out(x.reshape(b, n, -1)) + self.skip(tokens)
 
 
+class NativeResample(nn.Module):
+    """Resamples a token grid of any size to the fixed native grid of `grid` × `grid` patches, by
+    area (each native pixel = the overlap-weighted mean of the input pixels it covers), inside the
+    graph. A grid larger than the source images' own resolution only interpolates the same pixels
+    (lib/scaling/native-resolution.ts); resampling it back lets the transformer run on the native
+    tokens, so such a budget costs the native compute and gives the native answer. At the native
+    grid the map is the identity.
+
+    The input grid side g comes from the positions (the first centre is 0.5/g), so the graph keeps
+    the token axis dynamic. Returns the native tokens and the [N, G²] token-to-native-patch weights
+    (rows sum to 1) that map per-patch outputs back to the input's N tokens.
+    """
+
+    def __init__(self, grid: int, patch: int, channels: int):
+        super().__init__()
+        self.grid, self.patch, self.channels = grid, patch, channels
+        side = grid * patch
+        edges = torch.arange(side + 1, dtype=torch.float32) / side
+        self.register_buffer("lo", edges[:-1], persistent=False)
+        self.register_buffer("hi", edges[1:], persistent=False)
+        offs = torch.arange(patch, dtype=torch.float32)
+        self.register_buffer("offs", offs, persistent=False)
+
+    def _overlap(self, start, step):
+        """Overlap [N, P, side] of each token's input pixel rows (start + k·step, k < P, width
+        step) with the native pixel rows [lo, hi), in image units."""
+        a0 = start.unsqueeze(1) + self.offs.unsqueeze(0) * step  # [N, P]
+        a1 = a0 + step
+        return (torch.minimum(a1.unsqueeze(2), self.hi) - torch.maximum(a0.unsqueeze(2), self.lo)).clamp(min=0.0)
+
+    def forward(self, tokens: torch.Tensor, positions: torch.Tensor):
+        b, n = tokens.shape[0], tokens.shape[1]
+        p, c, g, side = self.patch, self.channels, self.grid, self.grid * self.patch
+        if not torch.jit.is_tracing():
+            return self._eager(tokens)
+        inv_g = 2.0 * positions[0:1, 0]  # [1] = 1/g
+        step = inv_g / p  # one input pixel, in image units
+        rows = self._overlap(positions[:, 0] - 0.5 * inv_g, step)  # [N, P(y), side(i)]
+        cols = self._overlap(positions[:, 1] - 0.5 * inv_g, step)  # [N, P(x), side(j)]
+        # Separable area resampling: the input tiles the image, so every native pixel's total
+        # overlap is (1/side)², and native = side² · Σ_t Σ_y Σ_x rows[t,y,i] cols[t,x,j] pixel[t,y,x].
+        x = tokens.reshape(b, n, p, p, c).permute(0, 1, 2, 4, 3)  # [B, N, y, C, x]
+        x = torch.matmul(x, cols.unsqueeze(0).unsqueeze(2))  # [B, N, y, C, j]
+        x = x.permute(0, 3, 4, 1, 2).reshape(b, c, side, n * p)  # [B, C, j, (t, y)]
+        x = torch.matmul(x, rows.reshape(n * p, side)) * float(side * side)  # [B, C, j, i]
+        native = x.reshape(b, c, g, p, g, p).permute(0, 4, 2, 5, 3, 1).reshape(b, g * g, p * p * c)
+        # token t's share of native patch (I, J): its overlap with the patch over its own area (1/g_in²)
+        r_share = rows.sum(dim=1).reshape(n, g, p).sum(dim=2)  # [N, G]
+        c_share = cols.sum(dim=1).reshape(n, g, p).sum(dim=2)
+        tok_w = (r_share.unsqueeze(2) * c_share.unsqueeze(1)).reshape(n, g * g) / (inv_g * inv_g)
+        return native, tok_w
+
+    def _eager(self, tokens: torch.Tensor):
+        """The same resampling when the grid side is a Python number (training, evaluation in
+        PyTorch): the image is reassembled and resampled by two dense matmuls, ~8× faster at 256
+        tokens than the per-token form the ONNX graph needs to keep N dynamic."""
+        b, n = tokens.shape[0], tokens.shape[1]
+        p, c, g, side = self.patch, self.channels, self.grid, self.grid * self.patch
+        gi = int(round(math.sqrt(n)))
+        s = gi * p
+        edges = torch.arange(s + 1, dtype=torch.float32) / s
+        a = (torch.minimum(edges[1:].unsqueeze(0), self.hi.unsqueeze(1))
+             - torch.maximum(edges[:-1].unsqueeze(0), self.lo.unsqueeze(1))).clamp(min=0.0) * side  # [side, S]
+        img = tokens.reshape(b, gi, gi, p, p, c).permute(0, 5, 1, 3, 2, 4).reshape(b, c, s, s)
+        out = torch.matmul(torch.matmul(a, img), a.transpose(0, 1))  # [B, C, side, side]
+        native = out.reshape(b, c, g, p, g, p).permute(0, 2, 4, 3, 5, 1).reshape(b, g * g, p * p * c)
+        share = a.reshape(g, p, gi, p).sum(dim=(1, 3)) * (gi / side)  # [G, gi]: input cell's share in native cell
+        tok_w = (share.transpose(0, 1).unsqueeze(1).unsqueeze(3) * share.transpose(0, 1).unsqueeze(0).unsqueeze(2))
+        return native, tok_w.reshape(n, g * g)
+
+
 class FourierPosition(nn.Module):
     """(row, col) centres in (0,1) -> sin/cos at octave frequencies -> linear to width."""
 
@@ -158,6 +229,7 @@ class TokenViT(nn.Module):
         max_question: int = 8,
         stem: str = "mlp",
         views: int = 1,
+        native_grid: int = 0,
     ):
         super().__init__()
         self.config = dict(
@@ -166,6 +238,11 @@ class TokenViT(nn.Module):
         )
         if stem != "mlp":
             self.config["stem"] = stem
+        self.native = None
+        if native_grid > 0:
+            self.config["native_grid"] = native_grid
+            self.native = NativeResample(native_grid, patch, channels)
+            self.register_buffer("native_positions", grid_positions(native_grid * native_grid), persistent=False)
         self.set_views(views)
         self.stem = HierStem(patch, channels, width) if stem == "hier" else PatchStem(patch, channels, width)
         self.pos = FourierPosition(width)
@@ -237,6 +314,14 @@ class TokenViT(nn.Module):
 
     def forward(self, tokens: torch.Tensor, positions: torch.Tensor, question: torch.Tensor = None,
                 with_question_patches: bool = False):
+        if self.native is None:
+            return self._forward_views(tokens, positions, question, with_question_patches)
+        native, tok_w = self.native(tokens, positions)
+        outs = self._forward_views(native, self.native_positions, question, with_question_patches)
+        # per-patch outputs [B, G²] back to the input's N tokens
+        return tuple(torch.matmul(o, tok_w.transpose(0, 1)) if i in (1, 3) else o for i, o in enumerate(outs))
+
+    def _forward_views(self, tokens, positions, question, with_question_patches):
         if self.views == 1 or self.training:
             return self._forward(tokens, self.pos(positions).unsqueeze(0), question, with_question_patches)
         b, v = tokens.shape[0], self.views

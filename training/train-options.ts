@@ -54,6 +54,13 @@ export type TrainOptions = {
   /** torch intra-op threads; default 2. */
   threads: number
   python: string
+  /**
+   * masks: per-patch supervision (generated data); labels: image labels alone
+   * (training/labels_recipe.py); auto (default): labels for an edge model when the data has no masks.
+   */
+  recipe: 'auto' | 'masks' | 'labels'
+  /** Also train plain baselines (logistic regression, a small CNN) for the same minutes; default off. */
+  baseline: boolean
   /** Overrides of the role presets (width, depth, heads). */
   width?: number
   depth?: number
@@ -112,6 +119,8 @@ function parseTrainOptions(argv: string[]): TrainOptions {
       width: { type: 'string' },
       depth: { type: 'string' },
       heads: { type: 'string' },
+      recipe: { type: 'string', default: 'auto' },
+      baseline: { type: 'boolean', default: false },
     },
     strict: true,
   })
@@ -142,6 +151,10 @@ function parseTrainOptions(argv: string[]): TrainOptions {
   const channels = Number(values.channels)
   if (channels !== 1 && channels !== 3) {
     problems.push(`expected 1 or 3 for --channels but received ${values.channels}`)
+  }
+  const recipe = values.recipe
+  if (recipe !== 'auto' && recipe !== 'masks' && recipe !== 'labels') {
+    problems.push(`expected auto, masks or labels for --recipe but received ${recipe}`)
   }
   const base = values.name ?? slug(folderName(values.data ?? 'data'))
   const names: Record<TrainRole, string> = {
@@ -175,6 +188,8 @@ function parseTrainOptions(argv: string[]): TrainOptions {
     width: positiveInt('width', values.width),
     depth: positiveInt('depth', values.depth),
     heads: positiveInt('heads', values.heads),
+    recipe: recipe === 'masks' || recipe === 'labels' ? recipe : 'auto',
+    baseline: values.baseline,
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return options

@@ -4,18 +4,43 @@
  * against PyTorch's outputs with onnxruntime-node and record the result in the manifest.
  */
 import { spawn } from 'node:child_process'
-import { access } from 'node:fs/promises'
+import { access, readFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { loadModel } from '../lib/inference/model.loader.ts'
+import { nativeBudget } from '../lib/scaling/native-resolution.ts'
+import { runScaling, type ScalingPass } from '../lib/scaling/scaling-run.ts'
+import { medianImageSize } from '../lib/vision/dataset/image-size.ts'
 import { type Dataset, openDataset } from '../lib/vision/dataset/open-dataset.ts'
-import { writeTokenTensors } from '../lib/vision/dataset/write-tokens.ts'
+import { type TokenTensorMeta, writeTokenTensors } from '../lib/vision/dataset/write-tokens.ts'
 import { checkOnnx, type OnnxCheck, recordOnnxCheck } from './onnx-check.ts'
 import { budgetWeightsFor, rolePresets, type TrainOptions, type TrainRole } from './train-options.ts'
 
 const trainScript = join(dirname(fileURLToPath(import.meta.url)), 'train.py')
+const baselineScript = join(dirname(fileURLToPath(import.meta.url)), 'baseline.py')
 
 /** One model produced by a run. */
-export type TrainedModel = { role: TrainRole; name: string; dir: string; onnxCheck: OnnxCheck }
+export type TrainedModel = {
+  role: TrainRole
+  name: string
+  dir: string
+  onnxCheck: OnnxCheck
+  /** The eval of the exported model on the test folder (or the held-out fifth), when it has images. */
+  evaluation?: ScalingPass
+}
+
+/** What training/baseline.py writes: plain models on the same tensors at one budget. */
+export type BaselineResult = {
+  budget: number
+  imageSide: number
+  models: Record<
+    string,
+    { valAccuracy: number; testAccuracy?: number; seconds: number; epochs: number; parameters: number }
+  >
+}
+
+/** Tensor folders for the three splits, and the images the exported models are evaluated on. */
+export type PreparedTensors = { train: string; val: string; test?: string; evalSet?: Dataset }
 
 export type TrainHooks = {
   /** Progress of the current phase: done/total in the phase's unit (images or seconds). */
@@ -77,7 +102,7 @@ async function tokenize(
 export async function prepareTensors(
   options: TrainOptions,
   hooks: TrainHooks = {},
-): Promise<{ train: string; val: string; test?: string }> {
+): Promise<PreparedTensors> {
   const ready = async (dir: string) => exists(join(dir, 'meta.json'))
   const asTensors = async (dir: string, split: string): Promise<string> => {
     if (await ready(dir)) return dir
@@ -90,6 +115,7 @@ export async function prepareTensors(
   }
   let train: string
   let val: string
+  let heldOutSet: Dataset | undefined
   if (options.val) {
     train = await asTensors(options.data, 'train')
     val = await asTensors(options.val, 'val')
@@ -106,22 +132,21 @@ export async function prepareTensors(
       options,
       hooks,
     )
-    val = await tokenize(
-      subset(all, (i) => heldOut(all.items[i]!.id)),
-      join(options.work, 'tensors', 'val'),
-      options,
-      hooks,
-    )
+    heldOutSet = subset(all, (i) => heldOut(all.items[i]!.id))
+    val = await tokenize(heldOutSet, join(options.work, 'tensors', 'val'), options, hooks)
   }
   const test = options.test ? await asTensors(options.test, 'test') : undefined
-  return test ? { train, val, test } : { train, val }
+  const testSet =
+    options.test && !(await ready(options.test)) ? await openDataset(options.test, options.labels) : undefined
+  const evalSet = testSet ?? (options.test ? undefined : heldOutSet)
+  return { train, val, ...(test ? { test } : {}), ...(evalSet ? { evalSet } : {}) }
 }
 
 /** Arguments for training/train.py for one role. */
 export function pythonArgs(
   options: TrainOptions,
   role: TrainRole,
-  tensors: { train: string; val: string; test?: string },
+  tensors: PreparedTensors,
   command: string,
 ): string[] {
   const preset = rolePresets[role]
@@ -161,6 +186,28 @@ export function pythonArgs(
     command,
   ]
   if (tensors.test) args.push('--test', tensors.test)
+  if (options.recipe !== 'auto') args.push('--recipe', options.recipe)
+  return args
+}
+
+/** Arguments for training/baseline.py: same tensors, same minutes, at `budget`. */
+export function baselineArgs(options: TrainOptions, tensors: PreparedTensors, budget: number): string[] {
+  const args = [
+    baselineScript,
+    '--train',
+    tensors.train,
+    '--val',
+    tensors.val,
+    '--budget',
+    String(budget),
+    '--minutes',
+    String(options.minutes),
+    '--threads',
+    String(options.threads),
+    '--out',
+    join(options.work, 'baseline.json'),
+  ]
+  if (tensors.test) args.push('--test', tensors.test)
   return args
 }
 
@@ -192,8 +239,16 @@ function runPython(python: string, args: string[], minutes: number, hooks: Train
   })
 }
 
-/** Trains every requested role in turn and checks each export; returns the model folders. */
-export async function runTraining(options: TrainOptions, command: string, hooks: TrainHooks = {}) {
+/**
+ * Trains every requested role in turn and checks each export; then evaluates each model through
+ * the serving path on the test folder (or the held-out fifth of --data) and, with
+ * `options.baseline`, trains the plain baselines for the same minutes at the native budget.
+ */
+export async function runTraining(
+  options: TrainOptions,
+  command: string,
+  hooks: TrainHooks = {},
+): Promise<{ models: TrainedModel[]; baseline?: BaselineResult }> {
   const tensors = await prepareTensors(options, hooks)
   const models: TrainedModel[] = []
   for (const role of options.roles) {
@@ -204,5 +259,33 @@ export async function runTraining(options: TrainOptions, command: string, hooks:
     await recordOnnxCheck(dir, onnxCheck)
     models.push({ role, name: options.names[role], dir, onnxCheck })
   }
-  return models
+  let baseline: BaselineResult | undefined
+  if (options.baseline) {
+    const meta = JSON.parse(await readFile(join(tensors.train, 'meta.json'), 'utf8')) as TokenTensorMeta
+    const budget = meta.nativeSize
+      ? nativeBudget(options.budgets, options.patchSize, meta.nativeSize)
+      : Math.min(...options.budgets)
+    hooks.onPhase?.('baseline (s)', Math.round(options.minutes * 60))
+    await runPython(options.python, baselineArgs(options, tensors, budget), options.minutes, hooks)
+    baseline = JSON.parse(await readFile(join(options.work, 'baseline.json'), 'utf8')) as BaselineResult
+  }
+  if (tensors.evalSet && tensors.evalSet.items.length > 0) {
+    const set = tensors.evalSet
+    const size = await medianImageSize(set.items)
+    for (const m of models) {
+      hooks.onPhase?.(`eval ${m.name}`, set.items.length * options.budgets.length)
+      const [pass] = await runScaling({
+        model: await loadModel(m.dir),
+        items: set.items,
+        dataset: { path: set.dir, description: options.test ? 'test folder' : 'held-out fifth of --data' },
+        budgets: options.budgets,
+        command,
+        pool: { intraOpNumThreads: options.threads },
+        onProgress: (done) => hooks.onProgress?.(done),
+        native: { size },
+      })
+      if (pass) m.evaluation = pass
+    }
+  }
+  return baseline ? { models, baseline } : { models }
 }

@@ -55,6 +55,7 @@ from data import (  # noqa: E402
 )
 from evaluate import class_metrics, fit_temperature, fusion_metrics, predict  # noqa: E402
 from export import export_onnx, write_golden, write_manifest  # noqa: E402
+from labels_recipe import native_budget, train_loop_labels  # noqa: E402
 from model import TokenViT, count_parameters, grid_positions  # noqa: E402
 
 COVERAGE_FOR_FULL_POSITIVE = 0.05
@@ -77,11 +78,15 @@ def parse_args(argv=None):
     p.add_argument("--depth", type=int, default=4)
     p.add_argument("--heads", type=int, default=4)
     p.add_argument("--mlp-ratio", type=int, default=2)
-    p.add_argument("--stem", choices=["mlp", "hier"], default="mlp",
+    p.add_argument("--recipe", choices=["auto", "masks", "labels"], default="auto",
+                   help="masks: dense per-patch supervision (generated data); labels: image labels "
+                        "only (labels_recipe.py); auto: labels when the training split has no masks")
+    p.add_argument("--stem", choices=["mlp", "hier"], default=None,
                    help="patch stem: mlp (per-patch MLP) or hier (4×4 then 2×2 non-overlapping blocks "
-                        "with shared weights inside each patch, model.HierStem)")
+                        "with shared weights inside each patch, model.HierStem); default mlp for the "
+                        "masks recipe, hier for the labels recipe")
     p.add_argument("--batch", type=int, default=64)
-    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--lr", type=float, default=None, help="peak learning rate; default 2e-3 (masks), 1e-3 (labels)")
     p.add_argument("--weight-decay", type=float, default=0.05)
     p.add_argument("--patch-loss", type=float, default=1.0)
     p.add_argument("--answer-loss", type=float, default=1.0)
@@ -90,6 +95,12 @@ def parse_args(argv=None):
     p.add_argument("--question-mix", default="0.25,0.2", help="shares of no question and of \"any defect?\"")
     p.add_argument("--eval-every", type=float, default=6.0, help="minutes between validation runs")
     p.add_argument("--eval-samples", type=int, default=600, help="validation images per budget during training")
+    p.add_argument("--native-cap", choices=["auto", "off"], default="auto",
+                   help="labels recipe with a known source size: budgets above the native one are "
+                        "resampled to the native grid inside the model (model.NativeResample), so "
+                        "they cost the native compute; off: every budget runs on its own grid")
+    p.add_argument("--patience", type=int, default=20,
+                   help="labels recipe: epochs without a better validation mean before stopping (from half the time on)")
     p.add_argument("--fusion-samples", type=int, default=1000, help="test images for the fusion comparison")
     p.add_argument("--calib-samples", type=int, default=0,
                    help="validation images for the temperature fit and validation metrics (0 = all)")
@@ -197,15 +208,37 @@ def main(argv=None):
     vocab = vocab_for(labels, qmeta.get("vocab", DEFAULT_VOCAB))
     max_len = int(qmeta.get("maxLength", DEFAULT_MAX_QUESTION))
     fused = args.role == "cloud"
+    # The cloud's question fusion is trained by the masks recipe's loop (with or without masks), so
+    # auto keeps it there; the labels recipe trains vision-only models.
+    recipe = args.recipe if args.recipe != "auto" else ("masks" if train.has_masks or fused else "labels")
+    if recipe == "labels" and fused:
+        raise SystemExit("--recipe labels trains vision-only (edge) models; the cloud's question fusion "
+                         "is trained by --recipe masks")
+    recipe_defaults = {"masks": {"stem": "mlp", "lr": 2e-3}, "labels": {"stem": "hier", "lr": 1e-3}}[recipe]
+    # model.HierStem needs a patch side divisible by 8
+    args.stem = args.stem or (recipe_defaults["stem"] if train.patch % 8 == 0 else "mlp")
+    args.lr = args.lr if args.lr is not None else recipe_defaults["lr"]
+    native = train.meta.get("nativeSize")
+    native_side = max(native["width"], native["height"]) if native else None
+    cap = native_budget(budgets, train.patch, native_side)
+    native_grid = 0
+    if recipe == "labels" and args.native_cap == "auto" and cap is not None and cap < max(budgets):
+        native_grid = round(math.sqrt(cap))
+    log(args.work, f"recipe {recipe} ({'the split has masks' if train.has_masks else 'no masks'}), stem "
+        f"{args.stem}, lr {args.lr}" + (f", source images {native['width']}×{native['height']} px, native "
+        f"budget {cap}" if native else "")
+        + (f"; budgets above {cap} are resampled to the native {native_grid}×{native_grid} grid in the model"
+           if native_grid else ""))
 
     model = TokenViT(
         train.patch, train.channels, len(labels), width=args.width, depth=args.depth, heads=args.heads,
         mlp_ratio=args.mlp_ratio, vocab_size=len(vocab) if fused else 0, max_question=max_len,
-        stem=args.stem,
+        stem=args.stem, native_grid=native_grid,
     )
     ckpt_path = os.path.join(args.work, "checkpoint.pt")
     seconds = 0.0
     steps = 0
+    recipe_summary = {"recipe": recipe}
     if args.export_only:
         ckpt = torch.load(ckpt_path)
         model.load_state_dict(ckpt["model"])
@@ -230,8 +263,13 @@ def main(argv=None):
             model.load_state_dict(resume["model"])
             log(args.work, f"resuming {ckpt_path} at step {resume['steps']}, {resume['seconds']:.0f} s "
                 f"of {args.minutes * 60:.0f} s")
-        seconds, steps = train_loop(args, model, train, val, budgets, weights, vocab, max_len, ckpt_path,
-                                    resume)
+        if recipe == "labels":
+            seconds, steps, recipe_summary = train_loop_labels(
+                args, model, train, val, budgets, weights, lambda m: log(args.work, m), lr_at, args.patience)
+            save_checkpoint(ckpt_path, model, seconds, steps)
+        else:
+            seconds, steps = train_loop(args, model, train, val, budgets, weights, vocab, max_len, ckpt_path,
+                                        resume)
 
     if args.views > 1:
         model.set_views(args.views)
@@ -290,9 +328,11 @@ def main(argv=None):
             "budgetWeights": dict(zip([str(b) for b in budgets], weights)),
             "batch": args.batch,
             "validation": val_metrics,
+            **recipe_summary,
             **({"questionFusion": fusion} if fusion else {}),
         },
         metrics=test_metrics,
+        native_size=native,
         measured_with=(
             f"/usr/bin/python3 training/train.py (PyTorch, split {args.test})" if args.test else None
         ),

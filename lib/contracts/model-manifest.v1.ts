@@ -69,6 +69,13 @@ export const modelManifestV1 = z.object({
       maxLength: z.number().int().positive(),
     })
     .optional(),
+  /**
+   * Median size (px) of the images the model was trained on: budgets whose grid exceeds it are
+   * upsampled (lib/scaling/native-resolution.ts). Absent in manifests written before it existed.
+   */
+  nativeSize: z
+    .object({ width: z.number().int().positive(), height: z.number().int().positive() })
+    .optional(),
   /** Calibration temperature per budget (key = N); 1 when absent. */
   temperatures: z.record(budgetKey, z.number().positive()).default({}),
   training: z

@@ -6,6 +6,11 @@
  * noise, per class also recall(N) = c · N^α (the token-scaling paper's performance form: α ≈ 0
  * is flat) and a bootstrap interval for every α. Those two are optional: reports written before
  * they existed stay valid.
+ *
+ * Native resolution (optional too, same rule): `dataset.nativeSize` is the source images' median
+ * size; a point whose grid (√N · patch px) exceeds it is `upsampled` (lib/scaling/native-resolution.ts)
+ * and `fits.budgets` lists the budgets the fits used: those at or below the native resolution
+ * unless the report was asked to include every budget (`fits.includesUpsampled`).
  */
 import { z } from 'zod'
 
@@ -26,6 +31,8 @@ export const scalingPointV1 = z.object({
   ece: z.number().min(0).max(1),
   latencyMsPerImage: z.number().nonnegative(),
   tokensPerImage: z.number().int().positive(),
+  /** The grid exceeds the source images' resolution: these tokens only interpolate. */
+  upsampled: z.boolean().optional(),
   perClass: z.record(
     z.string(),
     z.object({
@@ -56,6 +63,12 @@ export const scalingReportV1 = z.object({
     path: z.string(),
     count: z.number().int().positive(),
     description: z.string().optional(),
+    /** Median source image size in px (the information limit); absent when unknown. */
+    nativeSize: z
+      .object({ width: z.number().int().positive(), height: z.number().int().positive() })
+      .optional(),
+    /** Side of one patch in px, with which `upsampled` was decided. */
+    patchSize: z.number().int().positive().optional(),
   }),
   /** The question fused in, or null for vision only. */
   question: z.string().nullable(),
@@ -69,6 +82,10 @@ export const scalingReportV1 = z.object({
     perClass: z.record(z.string(), powerLawFitV1),
     /** recall(N) = c·N^α (α > 0 rises with tokens), by label. */
     perClassRecall: z.record(z.string(), powerLawFitV1).optional(),
+    /** Budgets the fits used; absent: every point's. */
+    budgets: z.array(z.number().int().positive()).optional(),
+    /** True when upsampled budgets were fitted too (asked for); absent or false: they were left out. */
+    includesUpsampled: z.boolean().optional(),
   }),
 })
 

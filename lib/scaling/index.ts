@@ -12,6 +12,8 @@ export {
   evaluateBudget,
   type FusedQuestion,
 } from './evaluate.ts'
+export { formatPass } from './format-pass.ts'
+export { isUpsampled, type NativeSize, nativeBudget, nativeGrid } from './native-resolution.ts'
 export {
   type ErrorPoint,
   fitGrowthLaw,

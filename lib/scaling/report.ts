@@ -3,6 +3,7 @@ import { type ScalingReportV1, type scalingPointV1, scalingReportV1 } from '../c
 import { type BootstrapOptions, type BudgetPredictions, exponentIntervals } from './bootstrap.ts'
 import { expectedCalibrationError } from './calibration.ts'
 import type { BudgetEvaluation } from './evaluate.ts'
+import { isUpsampled, type NativeSize } from './native-resolution.ts'
 import { fitGrowthLaw, fitPowerLaw } from './power-law.ts'
 import { accuracyOf, perClassRecall } from './recall.ts'
 
@@ -117,6 +118,11 @@ export interface ReportInput {
     bootstrap?: BootstrapOptions
   }
   createdAt?: Date
+  /**
+   * The source images' size and the model's patch side: points whose grid exceeds it are marked
+   * `upsampled` and left out of the fits unless `includeUpsampled`. Absent: nothing is marked.
+   */
+  native?: { size: NativeSize; patchSize: number; includeUpsampled?: boolean }
 }
 
 /**
@@ -126,16 +132,31 @@ export interface ReportInput {
  */
 export function buildScalingReport(input: ReportInput): { report: ScalingReportV1; notes: string[] } {
   const notes: string[] = []
+  const native = input.native
+  const points = native
+    ? input.points.map((p) => ({ ...p, upsampled: isUpsampled(p.budget, native.patchSize, native.size) }))
+    : [...input.points]
+  const upsampled = points.filter((p) => p.upsampled).map((p) => p.budget)
+  const fitted = native && !native.includeUpsampled ? points.filter((p) => !p.upsampled) : points
+  if (native && upsampled.length > 0) {
+    const size = `${native.size.width}×${native.size.height} px`
+    notes.push(
+      native.includeUpsampled
+        ? `budgets ${upsampled.join(', ')} upsample the ${size} source images; fitted anyway (asked to)`
+        : `budgets ${upsampled.join(', ')} upsample the ${size} source images and are left out of the fits${fitted.length < 2 ? ` (${fitted.length} budget left: α is 0 by construction)` : ''}`,
+    )
+  }
+  const fittedBudgets = new Set(fitted.map((p) => p.budget))
   const overall = fitPowerLaw(
-    input.points.map((p) => ({ budget: p.budget, error: p.error, count: input.dataset.count })),
+    fitted.map((p) => ({ budget: p.budget, error: p.error, count: input.dataset.count })),
   )
   if (overall.clamped.length > 0)
     notes.push(`overall error 0 at budget ${overall.clamped.join(', ')} clamped to 0.5/count for the fit`)
-  const classes = [...new Set(input.points.flatMap((p) => Object.keys(p.perClass)))]
+  const classes = [...new Set(points.flatMap((p) => Object.keys(p.perClass)))]
   const perClass: ScalingReportV1['fits']['perClass'] = {}
   const perClassRecall: ScalingReportV1['fits']['perClass'] = {}
   for (const c of classes) {
-    const pts = input.points.flatMap((p) => {
+    const pts = fitted.flatMap((p) => {
       const pc = p.perClass[c]
       return pc ? [{ budget: p.budget, ...pc }] : []
     })
@@ -150,7 +171,7 @@ export function buildScalingReport(input: ReportInput): { report: ScalingReportV
   }
   if (input.predictions) {
     const iv = exponentIntervals(
-      input.predictions.budgets,
+      input.predictions.budgets.filter((b) => fittedBudgets.has(b.budget)),
       input.predictions.labels,
       input.predictions.bootstrap,
     )
@@ -164,12 +185,24 @@ export function buildScalingReport(input: ReportInput): { report: ScalingReportV
     schema: 'tokenline.scaling-report.v1',
     model: input.model,
     modelSha256: input.modelSha256,
-    dataset: input.dataset,
+    dataset: native
+      ? { ...input.dataset, nativeSize: native.size, patchSize: native.patchSize }
+      : input.dataset,
     question: input.question,
     createdAt: (input.createdAt ?? new Date()).toISOString(),
     command: input.command,
-    points: [...input.points].sort((a, b) => a.budget - b.budget),
-    fits: { overall: overall.fit, perClass, perClassRecall },
+    points: points.sort((a, b) => a.budget - b.budget),
+    fits: {
+      overall: overall.fit,
+      perClass,
+      perClassRecall,
+      ...(native
+        ? {
+            budgets: [...fittedBudgets].sort((a, b) => a - b),
+            includesUpsampled: native.includeUpsampled === true && upsampled.length > 0,
+          }
+        : {}),
+    },
   })
   return { report, notes }
 }

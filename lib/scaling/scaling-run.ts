@@ -4,6 +4,7 @@ import type { LoadedModel } from '../inference/model.loader.ts'
 import type { DatasetItem } from '../vision/dataset/folder.ts'
 import { tokenizeQuestion } from '../vision/question.ts'
 import { type BudgetEvaluation, evaluateBudget, type FusedQuestion } from './evaluate.ts'
+import type { NativeSize } from './native-resolution.ts'
 import { answerTruth, questionTarget } from './question.ts'
 import {
   answerFromClass,
@@ -29,6 +30,11 @@ export interface ScalingRunOptions {
   /** Images per session.run. Default 32. */
   batchSize?: number
   onProgress?: (done: number, total: number) => void
+  /**
+   * The images' own size (px): budgets beyond it are marked upsampled and left out of the fits
+   * unless `includeUpsampled` (lib/scaling/native-resolution.ts).
+   */
+  native?: { size: NativeSize; includeUpsampled?: boolean }
 }
 
 /** One evaluation pass (all budgets) with one question or none. */
@@ -128,6 +134,7 @@ export async function runScaling(opts: ScalingRunOptions): Promise<ScalingPass[]
         command: opts.command,
         points: summaries.map((s) => s.point),
         predictions: { labels: manifest.labels, budgets: evaluations },
+        ...(opts.native ? { native: { ...opts.native, patchSize: manifest.patchSize } } : {}),
       })
       out.push({ question: q ? q.text : null, report, summaries, notes, evaluations })
     }

@@ -38,6 +38,12 @@ export type TokenTensorMeta = {
   alsoY?: number[]
   ids: string[]
   hasMasks: boolean
+  /**
+   * Median source image size in px (after EXIF orientation), before the resize to the grid: the
+   * information limit of the split (a grid wider than this only interpolates; see
+   * lib/scaling/native-resolution.ts). Absent in tensors written before it existed.
+   */
+  nativeSize?: { width: number; height: number }
   mean: number[]
   std: number[]
   resizeKernel: string
@@ -84,6 +90,8 @@ export async function writeTokenTensors(options: WriteTokensOptions): Promise<To
   const hasMasks = count > 0 && dataset.items.every((i) => i.mask !== null)
   const hasAlso = hasMasks && dataset.items.some((i) => i.alsoMask !== undefined)
   await mkdir(out, { recursive: true })
+  const widths = new Array<number>(count).fill(0)
+  const heights = new Array<number>(count).fill(0)
   const files: TokenTensorMeta['files'] = {}
   const handles = await Promise.all(
     budgets.flatMap((n) => [open(join(out, `tokens_n${n}.u8`), 'w'), open(join(out, `patch_n${n}.u8`), 'w')]),
@@ -120,6 +128,8 @@ export async function writeTokenTensors(options: WriteTokensOptions): Promise<To
           for (let b = 0; b < specs.length; b++) {
             const spec = specs[b]!
             const grid = await tokenizeImageU8(bytes, spec)
+            widths[i] = grid.width
+            heights[i] = grid.height
             const rowBytes = grid.tokens.length
             await handles[2 * b]!.write(grid.tokens, 0, rowBytes, i * rowBytes)
             if (mask) {
@@ -158,6 +168,7 @@ export async function writeTokenTensors(options: WriteTokensOptions): Promise<To
       : {}),
     ids: dataset.items.map((i) => i.id),
     hasMasks,
+    ...(count > 0 ? { nativeSize: { width: median(widths), height: median(heights) } } : {}),
     mean,
     std,
     resizeKernel,
@@ -179,4 +190,10 @@ export async function writeTokenTensors(options: WriteTokensOptions): Promise<To
   }
   await writeFile(join(out, 'meta.json'), `${JSON.stringify(meta)}\n`)
   return meta
+}
+
+/** Median of whole pixel sizes (the lower middle value of an even count, so it stays a size). */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor((sorted.length - 1) / 2)]!
 }

@@ -62,7 +62,7 @@ describe.skipIf(!hasTorch)('npm run train on a labelled folder', () => {
       '--threads',
       '1',
     ])
-    const models = await runTraining(options, 'test')
+    const { models } = await runTraining(options, 'test')
     expect(models.map((m) => m.name)).toEqual(['plant-edge', 'plant-cloud'])
     for (const m of models) {
       expect(m.onnxCheck.maxAbsDiff).toBeLessThan(1e-4)

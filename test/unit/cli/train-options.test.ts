@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ConfigError } from '../../../lib/config/index.ts'
 import { budgetWeightsFor, loadTrainOptions } from '../../../training/train-options.ts'
-import { heldOut } from '../../../training/train-runner.ts'
+import { baselineArgs, heldOut, pythonArgs } from '../../../training/train-runner.ts'
 
 describe('loadTrainOptions', () => {
   it('names both models after the data folder and uses the presets by default', () => {
@@ -56,6 +56,42 @@ describe('loadTrainOptions', () => {
     expect(problems).toContain('--budgets but received 50')
     expect(problems).toContain('--channels but received 2')
     expect(problems).toContain('--batch but received 0')
+  })
+
+  it('passes --recipe to train.py only when chosen, and gives the baseline the same tensors and minutes', () => {
+    const tensors = { train: 't/train', val: 't/val', test: 't/test' }
+    const auto = loadTrainOptions(['--data', 'd', '--minutes', '8'])
+    expect(auto.recipe).toBe('auto')
+    expect(auto.baseline).toBe(false)
+    expect(pythonArgs(auto, 'edge', tensors, 'c')).not.toContain('--recipe')
+    const o = loadTrainOptions([
+      '--data',
+      'd',
+      '--recipe',
+      'labels',
+      '--baseline',
+      '--minutes',
+      '8',
+      '--threads',
+      '1',
+    ])
+    expect(o.baseline).toBe(true)
+    const args = pythonArgs(o, 'edge', tensors, 'c')
+    expect(args[args.indexOf('--recipe') + 1]).toBe('labels')
+    const b = baselineArgs(o, tensors, 16)
+    expect(b[0]).toMatch(/training\/baseline\.py$/)
+    for (const [flag, value] of [
+      ['--train', 't/train'],
+      ['--val', 't/val'],
+      ['--test', 't/test'],
+      ['--budget', '16'],
+      ['--minutes', '8'],
+      ['--threads', '1'],
+    ] as const)
+      expect(b[b.indexOf(flag) + 1]).toBe(value)
+    expect(() => loadTrainOptions(['--data', 'd', '--recipe', 'pixels'])).toThrow(
+      /auto, masks or labels for --recipe but received pixels/,
+    )
   })
 
   it('turns an unknown flag into a configuration error', () => {

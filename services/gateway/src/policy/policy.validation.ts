@@ -1,5 +1,7 @@
 import type { ModelRole, ModelRow } from '../../../../lib/db/index.ts'
 import { policyPayloadV2 } from '../../../../lib/messaging/index.ts'
+// Direct file, not lib/scaling/index.ts: the index pulls in the inference pool (onnxruntime).
+import { isUpsampled, type NativeSize, nativeBudget } from '../../../../lib/scaling/native-resolution.ts'
 import type { FieldProblem, PolicyBody } from './policy-document.ts'
 
 /** The contract's limit on the question fused into the cloud model (characters). */
@@ -110,7 +112,8 @@ export function validatePolicy(body: PolicyBody, models: readonly ModelRow[]): F
 
 /**
  * Advice that does not make a policy invalid, cheap to compute: budgets where the model's
- * accuracy was never measured, no audits (no unbiased estimate of edge accuracy), nothing ever
+ * accuracy was never measured, budgets past the resolution of the images the model was trained
+ * on (upsampled: more tokens, no more information), no audits (no unbiased estimate of edge accuracy), nothing ever
  * escalated, nothing allowed to leave the site.
  */
 export function policyWarnings(body: PolicyBody, models: readonly ModelRow[]): string[] {
@@ -139,6 +142,19 @@ export function policyWarnings(body: PolicyBody, models: readonly ModelRow[]): s
     warnings.push(
       `cloud.budget ${body.cloud.budget}: ${cloud.name} has no measured accuracy at this budget (${cloudMax === undefined ? 'none measured' : `largest measured ${cloudMax}`})`,
     )
+  }
+  for (const [path, budget, model] of [
+    ['edge.budget', body.edge.budget, edge] as const,
+    ...body.edge.ladder.map((b, i) => [`edge.ladder[${i}]`, b, edge] as const),
+    ['cloud.budget', body.cloud.budget, cloud] as const,
+  ]) {
+    const size = (model?.manifest as { nativeSize?: NativeSize } | undefined)?.nativeSize
+    if (model && size && isUpsampled(budget, model.patchSize, size)) {
+      const side = Math.round(Math.sqrt(budget)) * model.patchSize
+      warnings.push(
+        `${path} ${budget}: upsampled — ${model.name} was trained on ${size.width}×${size.height} px images and ${budget} tokens resize them to ${side} px, more tokens for no more information (native budget ${nativeBudget(model.budgets, model.patchSize, size)})`,
+      )
+    }
   }
   if (body.escalation.auditRate === 0) {
     warnings.push(

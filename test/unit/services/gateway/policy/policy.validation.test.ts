@@ -185,6 +185,21 @@ describe('policy validation', () => {
     expect(policyWarnings(policyBodyFromInput(input(), line).body, models)).toEqual([])
   })
 
+  it('warns (never refuses) about budgets past the resolution of the training images', () => {
+    // 28×28 px images, 8-px patches: 16 tokens (32 px) hold every pixel; 64 (64 px) and 256 only upsample.
+    const small = (m: ModelRow): ModelRow => ({
+      ...m,
+      manifest: { ...(m.manifest as object), nativeSize: { width: 28, height: 28 } },
+    })
+    const lowRes = [small(models[0]!), small(models[1]!)]
+    const { body } = policyBodyFromInput(input(), line)
+    expect(validatePolicy(body, lowRes)).toEqual([])
+    expect(policyWarnings(body, lowRes)).toEqual([
+      'edge.ladder[0] 64: upsampled — e was trained on 28×28 px images and 64 tokens resize them to 64 px, more tokens for no more information (native budget 16)',
+      'cloud.budget 256: upsampled — c was trained on 28×28 px images and 256 tokens resize them to 128 px, more tokens for no more information (native budget 64)',
+    ])
+  })
+
   it('shows a stored version with enums and perClass as lists', () => {
     const { body } = policyBodyFromInput(input(), line)
     const row = {
