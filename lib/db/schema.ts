@@ -5,8 +5,9 @@
  * Units: times are timestamptz (UTC), latencies milliseconds, costs in the policy's currency
  * units (per-1k-token prices come from the line's policy), tokens are vision tokens N = g².
  */
-import { sql } from 'drizzle-orm'
+import { type SQL, sql } from 'drizzle-orm'
 import {
+  type AnyPgColumn,
   bigserial,
   boolean,
   customType,
@@ -181,8 +182,27 @@ export const inspections = pgTable(
     index('inspections_escalated_all_time_idx')
       .on(t.receivedAt.desc(), t.id.desc())
       .where(sql`${t.escalated}`),
+    // The review queue's candidates (held and undecided, cloud and edge disagreeing, audits): a few
+    // per cent of the rows, read oldest first; the predicate is the one reviews.queue() filters on.
+    index('inspections_review_queue_idx').on(t.lineId, t.receivedAt, t.id).where(reviewCandidate(t)),
+    index('inspections_review_queue_all_idx').on(t.receivedAt, t.id).where(reviewCandidate(t)),
   ],
 )
+
+/** An inspection a person should look at (before any review of it); see ReviewsRepository.queue. */
+export function reviewCandidate(t: {
+  disposition: AnyPgColumn
+  verdict: AnyPgColumn
+  escalated: AnyPgColumn
+  cloudLabel: AnyPgColumn
+  edgeLabel: AnyPgColumn
+  escalationReason: AnyPgColumn
+}): SQL {
+  return sql`((${t.disposition} = 'held' and ${t.verdict} is null)
+      or (${t.escalated} and ${t.cloudLabel} is distinct from ${t.edgeLabel}
+          and ${t.cloudLabel} is not null and ${t.edgeLabel} is not null)
+      or ${t.escalationReason} = 'audit')`
+}
 
 export const reviews = pgTable(
   'reviews',

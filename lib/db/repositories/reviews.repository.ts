@@ -3,7 +3,7 @@ import type { Database } from '../database.ts'
 import { DbError } from '../errors.ts'
 import { decodeCursor } from '../internal/cursor.ts'
 import { sqlState } from '../internal/sql-state.ts'
-import { inspections, reviews } from '../schema.ts'
+import { inspections, reviewCandidate, reviews } from '../schema.ts'
 import {
   assertUuid,
   type InspectionRow,
@@ -169,10 +169,7 @@ export class ReviewsRepository {
 
 function queueConditions(filter: ReviewQueueFilter): SQL[] {
   const conditions: SQL[] = [
-    sql`((${inspections.disposition} = 'held' and ${inspections.verdict} is null)
-      or (${inspections.escalated} and ${inspections.cloudLabel} is distinct from ${inspections.edgeLabel}
-          and ${inspections.cloudLabel} is not null and ${inspections.edgeLabel} is not null)
-      or ${inspections.escalationReason} = 'audit')`,
+    reviewCandidate(inspections),
     sql`not exists (select 1 from ${reviews} where ${reviews.inspectionId} = ${inspections.id})`,
   ]
   if (filter.lineId !== undefined) conditions.push(eq(inspections.lineId, filter.lineId))
