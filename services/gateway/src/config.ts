@@ -5,6 +5,7 @@ import {
   databaseUrlVar,
   type Env,
   kafkaBrokersVar,
+  nonNegativeIntVar,
   parseEnv,
   portVar,
   positiveIntVar,
@@ -44,12 +45,10 @@ const gatewayEnv = z.object({
   GATEWAY_MAX_COMPLEXITY: positiveIntVar(20_000, 'a positive integer cost'),
   GATEWAY_REQUEST_TIMEOUT_MS: positiveIntVar(5000, 'a positive integer number of milliseconds'),
   GATEWAY_INTROSPECTION: booleanVar(false),
-  GATEWAY_RESPONSE_CACHE_MS: z.coerce
-    .number({ error: 'expected a number of milliseconds >= 0 (0 = no response cache)' })
-    .int({ error: 'expected a whole number of milliseconds >= 0 (0 = no response cache)' })
-    .min(0, { error: 'expected a number of milliseconds >= 0 (0 = no response cache)' })
-    .max(60_000, { error: 'expected at most 60000 ms: a longer cache shows stale results' })
-    .default(1000),
+  GATEWAY_RESPONSE_CACHE_MS: nonNegativeIntVar(
+    1000,
+    'a whole number of milliseconds >= 0 (0 = no response cache)',
+  ).pipe(z.number().max(60_000, { error: 'expected at most 60000 ms: a longer cache shows stale results' })),
 })
 
 export type GatewayConfig = {
