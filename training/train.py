@@ -74,6 +74,9 @@ def parse_args(argv=None):
     p.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (0 = time only)")
     p.add_argument("--budgets", default="16,64,256")
     p.add_argument("--budget-weights", default="")
+    p.add_argument("--class-weights", default="",
+                   help="loss weight per label in manifest order, e.g. 1,1,1,2,1 (default: all 1); "
+                        "raises a class's recall where the model hedges against it")
     p.add_argument("--width", type=int, default=64)
     p.add_argument("--depth", type=int, default=4)
     p.add_argument("--heads", type=int, default=4)
@@ -356,6 +359,14 @@ def train_loop(args, model, train, val, budgets, weights, vocab, max_len, ckpt_p
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=args.weight_decay)
     gen = torch.Generator().manual_seed(args.seed)
     wt = torch.tensor(weights)
+    class_wt = None
+    if args.class_weights:
+        values = [float(v) for v in args.class_weights.split(",")]
+        if len(values) != len(train.labels) or min(values) <= 0:
+            raise SystemExit(f"--class-weights {args.class_weights}: need {len(train.labels)} positive numbers "
+                             f"(labels {train.labels})")
+        class_wt = torch.tensor(values)
+        log(args.work, f"class weights {dict(zip(train.labels, values))}")
     positions = {n: grid_positions(n) for n in budgets}
     total = args.minutes * 60.0
     t0 = time.time()
@@ -394,7 +405,7 @@ def train_loop(args, model, train, val, budgets, weights, vocab, max_len, ckpt_p
             logits, patch_logits, answer, q_scores = model(tok, positions[n], q, with_question_patches=True)
         else:
             logits, patch_logits = model(tok, positions[n])
-        cls_loss = F.cross_entropy(logits, y, label_smoothing=0.05)
+        cls_loss = F.cross_entropy(logits, y, weight=class_wt, label_smoothing=0.05)
         loss = cls_loss
         patch_loss = torch.zeros(())
         target = (cov / COVERAGE_FOR_FULL_POSITIVE).clamp(max=1.0) if cov is not None else None
