@@ -40,6 +40,11 @@ function kcat(args: string[], input?: string): Promise<string> {
       err += d
     })
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
+    // Without kcat installed spawn emits 'error' (ENOENT) and may never emit 'close': fail fast then.
+    child.on('error', (e) => {
+      clearTimeout(timer)
+      reject(new Error(`kcat could not start (${e.message}); .ci/run installs it from Debian`))
+    })
     child.on('close', (code) => {
       clearTimeout(timer)
       if (code === 0) resolve(out)
