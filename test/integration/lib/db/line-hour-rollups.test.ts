@@ -1,8 +1,19 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { PGlite } from '@electric-sql/pglite'
 import { sql } from 'drizzle-orm'
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator'
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
+import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { DriverHandle } from '../../../../lib/db/database.ts'
+import type { Database, DriverHandle } from '../../../../lib/db/database.ts'
 import { openPglite } from '../../../../lib/db/drivers/pglite.driver.ts'
 import { openPostgres } from '../../../../lib/db/drivers/postgres.driver.ts'
+import { bucketBounds } from '../../../../lib/db/latency-histogram.ts'
+import { migrationsFolder } from '../../../../lib/db/migrations-folder.ts'
 import {
   InspectionStatsRepository,
   type LineWindowStats,
@@ -13,6 +24,7 @@ import {
   type InspectionWrite,
 } from '../../../../lib/db/repositories/inspections.repository.ts'
 import { ReviewsRepository, type ReviewWrite } from '../../../../lib/db/repositories/reviews.repository.ts'
+import * as schema from '../../../../lib/db/schema.ts'
 import { createTestDatabase } from './postgres-test-database.ts'
 
 /** Deterministic PRNG (mulberry32) so a failure replays with the same seed. */
@@ -337,6 +349,33 @@ function describeRollups(name: string, open: () => Promise<Setup>, concurrent: b
       await expectRollupsMatchRows()
     })
 
+    it('puts each latency in the histogram bucket lib/db/latency-histogram.ts reads it as', async () => {
+      const values = [
+        0,
+        0.2,
+        0.999,
+        1,
+        1.0905,
+        1.5,
+        2,
+        7.3,
+        100,
+        1000,
+        65_536,
+        3_600_000,
+        86_400_000,
+        2 ** 35.9,
+      ]
+      const result = await setup.handle.db.execute(
+        sql`select v, tokenline_latency_bucket(v) as b from unnest(${`{${values.join(',')}}`}::float8[]) v`,
+      )
+      for (const row of (result as unknown as { rows: { v: number; b: number }[] }).rows) {
+        const [lower, upper] = bucketBounds(Number(row.b))
+        expect(Number(row.v), `bucket ${row.b}`).toBeGreaterThanOrEqual(lower * (1 - 1e-12))
+        expect(Number(row.v), `bucket ${row.b}`).toBeLessThan(upper * (1 + 1e-12))
+      }
+    })
+
     it('keeps the latest review by (createdAt, id) whatever order the reviews arrive in', async () => {
       const id = '00000000-0000-4000-8000-0000000000aa'
       const receivedAt = new Date(T0 + 2 * HOUR)
@@ -385,6 +424,107 @@ async function upsertRetryingDeadlocks(repo: InspectionsRepository, batch: Inspe
     }
   }
 }
+
+/** SQL seeding rows before migration 0006 exists (the repositories already know its columns). */
+const seedBeforeRollups = [
+  `insert into plants (id, name, created_at) values ('plant-1', 'P', now())`,
+  `insert into lines (id, plant_id, name, created_at) values ('line-a', 'plant-1', 'A', now()), ('line-b', 'plant-1', 'B', now())`,
+  `insert into inspections (id, line_id, plant_id, received_at, decided_at, edge_label, edge_latency_ms,
+     cloud_label, cloud_latency_ms, verdict, decided_by, escalated, disposition, escalation_reason, latency_ms, updated_at)
+   select gen_random_uuid(), case when g % 2 = 0 then 'line-a' else 'line-b' end, 'plant-1', t, t,
+     (array['ok', 'pit', 'scratch'])[1 + g % 3], (g % 97) * 1.7 + 0.3,
+     case when g % 5 = 0 then (array['ok', 'pit', 'scratch'])[1 + (g / 5) % 3] end,
+     case when g % 5 = 0 then 100 + g % 1000 end,
+     case when g % 13 = 0 then null when g % 5 = 0 then (array['ok', 'pit', 'scratch'])[1 + (g / 5) % 3]
+       else (array['ok', 'pit', 'scratch'])[1 + g % 3] end,
+     case when g % 13 = 0 then null when g % 5 = 0 then 'cloud' else 'edge' end,
+     g % 5 = 0 or g % 17 = 0,
+     case when g % 13 = 0 and g % 2 = 0 then 'held' when g % 5 = 0 then 'escalated' else 'accepted' end,
+     case when g % 17 = 0 then 'audit' when g % 5 = 0 then 'confidence' end,
+     case when g % 13 = 0 then null else (g % 700) * 3.1 end, t
+   from (select g, '${new Date(T0).toISOString()}'::timestamptz + g * interval '23 s' as t from generate_series(1, 3000) g) s`,
+  `insert into reviews (id, inspection_id, label, reviewer, created_at)
+   select gen_random_uuid(), id, (array['ok', 'pit', 'scratch'])[1 + (extract(epoch from received_at)::bigint / 23) % 3], 'qa',
+     received_at + interval '1 hour'
+   from inspections where (extract(epoch from received_at)::bigint / 23) % 7 = 0`,
+  `insert into reviews (id, inspection_id, label, reviewer, created_at)
+   select gen_random_uuid(), id, 'scratch', 'qa2', received_at + interval '30 minutes'
+   from inspections where (extract(epoch from received_at)::bigint / 23) % 14 = 0`,
+  `insert into cost_ledger (line_id, inspection_id, tier, tokens, cost, at)
+   select line_id, id, 'edge', 16, 0.0016, received_at from inspections`,
+  `insert into cost_ledger (line_id, inspection_id, tier, tokens, cost, at)
+   select line_id, id, 'cloud', 256, 0.0256, received_at from inspections where escalated`,
+]
+
+function describeBackfill(
+  name: string,
+  open: () => Promise<{
+    db: Database
+    migrate: (folder: string) => Promise<void>
+    close: () => Promise<void>
+  }>,
+): void {
+  it(`backfills the rollups and latest reviews of existing rows (${name})`, async () => {
+    const before = mkdtempSync(join(tmpdir(), 'tokenline-migrations-'))
+    const target = await open()
+    try {
+      // The committed migrations up to 0005, as a database made before this one had them.
+      cpSync(migrationsFolder, before, { recursive: true })
+      rmSync(join(before, '0006_line_hour_rollups.sql'))
+      const journalPath = join(before, 'meta', '_journal.json')
+      const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: { idx: number }[] }
+      journal.entries = journal.entries.filter((e) => e.idx <= 5)
+      writeFileSync(journalPath, JSON.stringify(journal))
+      await target.migrate(before)
+      for (const statement of seedBeforeRollups) await target.db.execute(sql.raw(statement))
+      await target.migrate(migrationsFolder)
+
+      const stats = new InspectionStatsRepository(target.db)
+      for (const lineId of LINES) {
+        for (const [label, from, to] of [
+          ['whole range', new Date(T0), new Date(T0 + 21 * HOUR)],
+          ['unaligned', new Date(T0 + 1.5 * HOUR), new Date(T0 + 17.25 * HOUR)],
+        ] as const) {
+          const direct = await stats.lineWindowDirect(lineId, from, to)
+          expect(direct.reviewedCorrect.total).toBeGreaterThan(0)
+          expectSameStats(await stats.lineWindow(lineId, from, to), direct, `backfill, ${lineId}, ${label}`)
+        }
+      }
+      const reviewed = await target.db.execute(
+        sql`select count(*)::int as n from inspections where review_label is not null`,
+      )
+      expect(Number((reviewed as unknown as { rows: { n: number }[] }).rows[0]?.n)).toBeGreaterThan(100)
+    } finally {
+      await target.close()
+      rmSync(before, { recursive: true, force: true })
+    }
+  })
+}
+
+describe('migration 0006', () => {
+  describeBackfill('PGlite', async () => {
+    const client = new PGlite()
+    const db = drizzlePglite({ client, schema }) as unknown as Database
+    return {
+      db,
+      migrate: (folder) => migratePglite(drizzlePglite({ client, schema }), { migrationsFolder: folder }),
+      close: () => client.close(),
+    }
+  })
+  describeBackfill('PostgreSQL', async () => {
+    const database = await createTestDatabase()
+    const pool = new pg.Pool({ connectionString: database.url, max: 2 })
+    const db = drizzlePg({ client: pool, schema })
+    return {
+      db: db as unknown as Database,
+      migrate: (folder) => migratePg(db, { migrationsFolder: folder }),
+      close: async () => {
+        await pool.end()
+        await database.drop()
+      },
+    }
+  })
+})
 
 describeRollups('PGlite', async () => ({ handle: await openPglite(null, 'test') }), false)
 
