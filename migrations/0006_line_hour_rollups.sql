@@ -9,10 +9,19 @@ CREATE TABLE "line_hour_rollups" (
 	CONSTRAINT "line_hour_rollups_line_id_hour_key_pk" PRIMARY KEY("line_id","hour","key")
 );
 --> statement-breakpoint
+CREATE TABLE "line_slot_rollups" (
+	"line_id" text NOT NULL,
+	"slot" timestamp with time zone NOT NULL,
+	"key" text NOT NULL,
+	"n" bigint DEFAULT 0 NOT NULL,
+	"cost" double precision DEFAULT 0 NOT NULL,
+	CONSTRAINT "line_slot_rollups_line_id_slot_key_pk" PRIMARY KEY("line_id","slot","key")
+);
+--> statement-breakpoint
 ALTER TABLE "inspections" ADD COLUMN "review_label" text;--> statement-breakpoint
 ALTER TABLE "inspections" ADD COLUMN "review_at" timestamp with time zone;--> statement-breakpoint
-ALTER TABLE "inspections" ADD COLUMN "review_id" uuid;;--> statement-breakpoint
--- Histogram bucket of a latency (ms): 0 = [0, 1), b >= 1 = [2^((b-1)/8), 2^(b/8)), 288 = from 2^35.875 up (NaN too).
+ALTER TABLE "inspections" ADD COLUMN "review_id" uuid;--> statement-breakpoint
+-- Histogram bucket of a latency (ms): 0 = [0, 1), b >= 1 = [2^((b-1)/8), 2^(b/8)), 288 from 2^35.875 up (NaN too).
 CREATE FUNCTION tokenline_latency_bucket(ms double precision) RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   SELECT CASE WHEN ms IS NULL THEN NULL
@@ -51,52 +60,118 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     'cloud_lat:' || tokenline_latency_bucket(cloud_latency_ms)
   ]) k WHERE k IS NOT NULL
 $$;--> statement-breakpoint
--- Statement-level, with transition tables: one grouped upsert per statement whatever its row
--- count, rows locked in key order (concurrent writers of one line-hour queue on its rows).
+-- One line's figures over [p_from, p_to), cut by the caller at p_from <= p_s0 <= p_h0 <= p_h1 <= p_s1 <= p_to
+-- (5-minute and hour boundaries; empty ranges where two are equal): whole hours from the hourly
+-- rollups, whole slots from the 5-minute ones, the rest from the rows. A plpgsql function so each
+-- connection plans it once. total = 1: the window's sum per key; 0: per hour (hourly's keys only).
+CREATE FUNCTION tokenline_line_window(
+  p_line text, p_from timestamptz, p_s0 timestamptz, p_h0 timestamptz, p_h1 timestamptz,
+  p_s1 timestamptz, p_to timestamptz
+) RETURNS TABLE (total integer, hour timestamptz, key text, n double precision, cost double precision)
+LANGUAGE plpgsql STABLE AS $$
+#variable_conflict use_column
+BEGIN
+  RETURN QUERY
+  WITH parts (hour, key, n, cost) AS (
+    SELECT r.hour, r.key, r.n::float8, r.cost
+    FROM line_hour_rollups r
+    WHERE r.line_id = p_line AND r.hour >= p_h0 AND r.hour < p_h1
+    UNION ALL
+    SELECT date_trunc('hour', s.slot, 'UTC'), s.key, s.n::float8, s.cost
+    FROM line_slot_rollups s
+    WHERE s.line_id = p_line AND s.slot >= p_s0 AND s.slot < p_h0
+    UNION ALL
+    SELECT date_trunc('hour', s.slot, 'UTC'), s.key, s.n::float8, s.cost
+    FROM line_slot_rollups s
+    WHERE s.line_id = p_line AND s.slot >= p_h1 AND s.slot < p_s1
+    UNION ALL
+    SELECT date_trunc('hour', i.received_at, 'UTC'), k.key, count(*)::float8, 0::float8
+    FROM inspections i, LATERAL tokenline_rollup_keys(i.verdict, i.disposition, i.decided_by, i.escalated, i.escalation_reason, i.edge_label,
+        i.cloud_label, i.review_label, i.latency_ms, i.edge_latency_ms, i.cloud_latency_ms) k(key)
+    WHERE i.line_id = p_line AND i.received_at >= p_from AND i.received_at < p_s0
+    GROUP BY 1, 2
+    UNION ALL
+    SELECT date_trunc('hour', i.received_at, 'UTC'), k.key, count(*)::float8, 0::float8
+    FROM inspections i, LATERAL tokenline_rollup_keys(i.verdict, i.disposition, i.decided_by, i.escalated, i.escalation_reason, i.edge_label,
+        i.cloud_label, i.review_label, i.latency_ms, i.edge_latency_ms, i.cloud_latency_ms) k(key)
+    WHERE i.line_id = p_line AND i.received_at >= p_s1 AND i.received_at < p_to
+    GROUP BY 1, 2
+    UNION ALL
+    SELECT date_trunc('hour', c.at, 'UTC'), 'ledger:' || c.tier, sum(c.tokens)::float8, sum(c.cost)::float8
+    FROM cost_ledger c
+    WHERE c.line_id = p_line AND c.at >= p_from AND c.at < p_s0
+    GROUP BY 1, 2
+    UNION ALL
+    SELECT date_trunc('hour', c.at, 'UTC'), 'ledger:' || c.tier, sum(c.tokens)::float8, sum(c.cost)::float8
+    FROM cost_ledger c
+    WHERE c.line_id = p_line AND c.at >= p_s1 AND c.at < p_to
+    GROUP BY 1, 2
+  )
+  SELECT grouping(parts.hour)::integer, parts.hour, parts.key, sum(parts.n)::float8, sum(parts.cost)::float8
+  FROM parts
+  GROUP BY GROUPING SETS ((parts.key), (parts.hour, parts.key))
+  HAVING grouping(parts.hour) = 1 OR parts.key IN ('inspections', 'escalated', 'ledger:edge', 'ledger:cloud');
+END
+$$;--> statement-breakpoint
+-- Statement-level triggers with transition tables: one grouped upsert per table and statement,
+-- whatever its row count, rows locked in key order (concurrent writers of one line-hour queue
+-- on its rows; a deadlock between multi-statement transactions is possible and retriable).
 CREATE FUNCTION tokenline_inspections_rollup() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
   -- One statement per operation: each names only the transition tables its trigger has.
   IF TG_OP = 'INSERT' THEN
-    INSERT INTO line_hour_rollups AS r (line_id, hour, key, n)
-    SELECT d.line_id, d.hour, d.key, sum(d.w)
-    FROM (
-      SELECT i.line_id, date_trunc('hour', i.received_at, 'UTC') AS hour, k.key, 1 AS w
-      FROM rollup_new i, LATERAL tokenline_rollup_keys(i.verdict, i.disposition, i.decided_by, i.escalated,
-        i.escalation_reason, i.edge_label, i.cloud_label, i.review_label, i.latency_ms, i.edge_latency_ms,
-        i.cloud_latency_ms) k(key)
-    ) d
-    GROUP BY 1, 2, 3 HAVING sum(d.w) <> 0 ORDER BY 1, 2, 3
-    ON CONFLICT (line_id, hour, key) DO UPDATE SET n = r.n + excluded.n;
+    WITH d AS (
+      SELECT i.line_id, i.received_at AS at, k.key, 1 AS w
+      FROM rollup_new i, LATERAL tokenline_rollup_keys(i.verdict, i.disposition, i.decided_by, i.escalated, i.escalation_reason, i.edge_label,
+        i.cloud_label, i.review_label, i.latency_ms, i.edge_latency_ms, i.cloud_latency_ms) k(key)
+    ), hours AS (
+      INSERT INTO line_hour_rollups AS r (line_id, hour, key, n)
+      SELECT line_id, date_trunc('hour', at, 'UTC'), key, sum(w) FROM d
+      GROUP BY 1, 2, 3 HAVING sum(w) <> 0 ORDER BY 1, 2, 3
+      ON CONFLICT (line_id, hour, key) DO UPDATE SET n = r.n + excluded.n
+    )
+    INSERT INTO line_slot_rollups AS r (line_id, slot, key, n)
+    SELECT line_id, date_bin('5 minutes', at, timestamptz '1970-01-01 00:00:00+00'), key, sum(w) FROM d
+    GROUP BY 1, 2, 3 HAVING sum(w) <> 0 ORDER BY 1, 2, 3
+    ON CONFLICT (line_id, slot, key) DO UPDATE SET n = r.n + excluded.n;
   ELSIF TG_OP = 'UPDATE' THEN
-    INSERT INTO line_hour_rollups AS r (line_id, hour, key, n)
-    SELECT d.line_id, d.hour, d.key, sum(d.w)
-    FROM (
-      SELECT i.line_id, date_trunc('hour', i.received_at, 'UTC') AS hour, k.key, -1 AS w
-      FROM rollup_old i, LATERAL tokenline_rollup_keys(i.verdict, i.disposition, i.decided_by, i.escalated,
-        i.escalation_reason, i.edge_label, i.cloud_label, i.review_label, i.latency_ms, i.edge_latency_ms,
-        i.cloud_latency_ms) k(key)
+    WITH d AS (
+      SELECT i.line_id, i.received_at AS at, k.key, -1 AS w
+      FROM rollup_old i, LATERAL tokenline_rollup_keys(i.verdict, i.disposition, i.decided_by, i.escalated, i.escalation_reason, i.edge_label,
+        i.cloud_label, i.review_label, i.latency_ms, i.edge_latency_ms, i.cloud_latency_ms) k(key)
       UNION ALL
-      SELECT i.line_id, date_trunc('hour', i.received_at, 'UTC') AS hour, k.key, 1 AS w
-      FROM rollup_new i, LATERAL tokenline_rollup_keys(i.verdict, i.disposition, i.decided_by, i.escalated,
-        i.escalation_reason, i.edge_label, i.cloud_label, i.review_label, i.latency_ms, i.edge_latency_ms,
-        i.cloud_latency_ms) k(key)
-    ) d
-    GROUP BY 1, 2, 3 HAVING sum(d.w) <> 0 ORDER BY 1, 2, 3
-    ON CONFLICT (line_id, hour, key) DO UPDATE SET n = r.n + excluded.n;
+      SELECT i.line_id, i.received_at AS at, k.key, 1 AS w
+      FROM rollup_new i, LATERAL tokenline_rollup_keys(i.verdict, i.disposition, i.decided_by, i.escalated, i.escalation_reason, i.edge_label,
+        i.cloud_label, i.review_label, i.latency_ms, i.edge_latency_ms, i.cloud_latency_ms) k(key)
+    ), hours AS (
+      INSERT INTO line_hour_rollups AS r (line_id, hour, key, n)
+      SELECT line_id, date_trunc('hour', at, 'UTC'), key, sum(w) FROM d
+      GROUP BY 1, 2, 3 HAVING sum(w) <> 0 ORDER BY 1, 2, 3
+      ON CONFLICT (line_id, hour, key) DO UPDATE SET n = r.n + excluded.n
+    )
+    INSERT INTO line_slot_rollups AS r (line_id, slot, key, n)
+    SELECT line_id, date_bin('5 minutes', at, timestamptz '1970-01-01 00:00:00+00'), key, sum(w) FROM d
+    GROUP BY 1, 2, 3 HAVING sum(w) <> 0 ORDER BY 1, 2, 3
+    ON CONFLICT (line_id, slot, key) DO UPDATE SET n = r.n + excluded.n;
   ELSIF TG_OP = 'DELETE' THEN
-    INSERT INTO line_hour_rollups AS r (line_id, hour, key, n)
-    SELECT d.line_id, d.hour, d.key, sum(d.w)
-    FROM (
-      SELECT i.line_id, date_trunc('hour', i.received_at, 'UTC') AS hour, k.key, -1 AS w
-      FROM rollup_old i, LATERAL tokenline_rollup_keys(i.verdict, i.disposition, i.decided_by, i.escalated,
-        i.escalation_reason, i.edge_label, i.cloud_label, i.review_label, i.latency_ms, i.edge_latency_ms,
-        i.cloud_latency_ms) k(key)
-    ) d
-    GROUP BY 1, 2, 3 HAVING sum(d.w) <> 0 ORDER BY 1, 2, 3
-    ON CONFLICT (line_id, hour, key) DO UPDATE SET n = r.n + excluded.n;
+    WITH d AS (
+      SELECT i.line_id, i.received_at AS at, k.key, -1 AS w
+      FROM rollup_old i, LATERAL tokenline_rollup_keys(i.verdict, i.disposition, i.decided_by, i.escalated, i.escalation_reason, i.edge_label,
+        i.cloud_label, i.review_label, i.latency_ms, i.edge_latency_ms, i.cloud_latency_ms) k(key)
+    ), hours AS (
+      INSERT INTO line_hour_rollups AS r (line_id, hour, key, n)
+      SELECT line_id, date_trunc('hour', at, 'UTC'), key, sum(w) FROM d
+      GROUP BY 1, 2, 3 HAVING sum(w) <> 0 ORDER BY 1, 2, 3
+      ON CONFLICT (line_id, hour, key) DO UPDATE SET n = r.n + excluded.n
+    )
+    INSERT INTO line_slot_rollups AS r (line_id, slot, key, n)
+    SELECT line_id, date_bin('5 minutes', at, timestamptz '1970-01-01 00:00:00+00'), key, sum(w) FROM d
+    GROUP BY 1, 2, 3 HAVING sum(w) <> 0 ORDER BY 1, 2, 3
+    ON CONFLICT (line_id, slot, key) DO UPDATE SET n = r.n + excluded.n;
   ELSE
     DELETE FROM line_hour_rollups WHERE key NOT LIKE 'ledger:%';
+    DELETE FROM line_slot_rollups WHERE key NOT LIKE 'ledger:%';
   END IF;
   RETURN NULL;
 END
@@ -106,41 +181,53 @@ LANGUAGE plpgsql AS $$
 BEGIN
   -- One statement per operation: each names only the transition tables its trigger has.
   IF TG_OP = 'INSERT' THEN
-    INSERT INTO line_hour_rollups AS r (line_id, hour, key, n, cost)
-    SELECT d.line_id, d.hour, d.key, sum(d.tokens), sum(d.cost)
-    FROM (
-      SELECT c.line_id, date_trunc('hour', c.at, 'UTC') AS hour, 'ledger:' || c.tier AS key,
-        c.tokens::bigint AS tokens, c.cost AS cost
+    WITH d AS (
+      SELECT c.line_id, c.at, 'ledger:' || c.tier AS key, c.tokens::bigint AS tokens, c.cost AS cost
       FROM rollup_new c
-    ) d
-    GROUP BY 1, 2, 3 HAVING sum(d.tokens) <> 0 OR sum(d.cost) <> 0 ORDER BY 1, 2, 3
-    ON CONFLICT (line_id, hour, key) DO UPDATE SET n = r.n + excluded.n, cost = r.cost + excluded.cost;
+    ), hours AS (
+      INSERT INTO line_hour_rollups AS r (line_id, hour, key, n, cost)
+      SELECT line_id, date_trunc('hour', at, 'UTC'), key, sum(tokens), sum(cost) FROM d
+      GROUP BY 1, 2, 3 HAVING sum(tokens) <> 0 OR sum(cost) <> 0 ORDER BY 1, 2, 3
+      ON CONFLICT (line_id, hour, key) DO UPDATE SET n = r.n + excluded.n, cost = r.cost + excluded.cost
+    )
+    INSERT INTO line_slot_rollups AS r (line_id, slot, key, n, cost)
+    SELECT line_id, date_bin('5 minutes', at, timestamptz '1970-01-01 00:00:00+00'), key, sum(tokens), sum(cost) FROM d
+    GROUP BY 1, 2, 3 HAVING sum(tokens) <> 0 OR sum(cost) <> 0 ORDER BY 1, 2, 3
+    ON CONFLICT (line_id, slot, key) DO UPDATE SET n = r.n + excluded.n, cost = r.cost + excluded.cost;
   ELSIF TG_OP = 'UPDATE' THEN
-    INSERT INTO line_hour_rollups AS r (line_id, hour, key, n, cost)
-    SELECT d.line_id, d.hour, d.key, sum(d.tokens), sum(d.cost)
-    FROM (
-      SELECT c.line_id, date_trunc('hour', c.at, 'UTC') AS hour, 'ledger:' || c.tier AS key,
-        -c.tokens::bigint AS tokens, -c.cost AS cost
+    WITH d AS (
+      SELECT c.line_id, c.at, 'ledger:' || c.tier AS key, -c.tokens::bigint AS tokens, -c.cost AS cost
       FROM rollup_old c
       UNION ALL
-      SELECT c.line_id, date_trunc('hour', c.at, 'UTC') AS hour, 'ledger:' || c.tier AS key,
-        c.tokens::bigint AS tokens, c.cost AS cost
+      SELECT c.line_id, c.at, 'ledger:' || c.tier AS key, c.tokens::bigint AS tokens, c.cost AS cost
       FROM rollup_new c
-    ) d
-    GROUP BY 1, 2, 3 HAVING sum(d.tokens) <> 0 OR sum(d.cost) <> 0 ORDER BY 1, 2, 3
-    ON CONFLICT (line_id, hour, key) DO UPDATE SET n = r.n + excluded.n, cost = r.cost + excluded.cost;
+    ), hours AS (
+      INSERT INTO line_hour_rollups AS r (line_id, hour, key, n, cost)
+      SELECT line_id, date_trunc('hour', at, 'UTC'), key, sum(tokens), sum(cost) FROM d
+      GROUP BY 1, 2, 3 HAVING sum(tokens) <> 0 OR sum(cost) <> 0 ORDER BY 1, 2, 3
+      ON CONFLICT (line_id, hour, key) DO UPDATE SET n = r.n + excluded.n, cost = r.cost + excluded.cost
+    )
+    INSERT INTO line_slot_rollups AS r (line_id, slot, key, n, cost)
+    SELECT line_id, date_bin('5 minutes', at, timestamptz '1970-01-01 00:00:00+00'), key, sum(tokens), sum(cost) FROM d
+    GROUP BY 1, 2, 3 HAVING sum(tokens) <> 0 OR sum(cost) <> 0 ORDER BY 1, 2, 3
+    ON CONFLICT (line_id, slot, key) DO UPDATE SET n = r.n + excluded.n, cost = r.cost + excluded.cost;
   ELSIF TG_OP = 'DELETE' THEN
-    INSERT INTO line_hour_rollups AS r (line_id, hour, key, n, cost)
-    SELECT d.line_id, d.hour, d.key, sum(d.tokens), sum(d.cost)
-    FROM (
-      SELECT c.line_id, date_trunc('hour', c.at, 'UTC') AS hour, 'ledger:' || c.tier AS key,
-        -c.tokens::bigint AS tokens, -c.cost AS cost
+    WITH d AS (
+      SELECT c.line_id, c.at, 'ledger:' || c.tier AS key, -c.tokens::bigint AS tokens, -c.cost AS cost
       FROM rollup_old c
-    ) d
-    GROUP BY 1, 2, 3 HAVING sum(d.tokens) <> 0 OR sum(d.cost) <> 0 ORDER BY 1, 2, 3
-    ON CONFLICT (line_id, hour, key) DO UPDATE SET n = r.n + excluded.n, cost = r.cost + excluded.cost;
+    ), hours AS (
+      INSERT INTO line_hour_rollups AS r (line_id, hour, key, n, cost)
+      SELECT line_id, date_trunc('hour', at, 'UTC'), key, sum(tokens), sum(cost) FROM d
+      GROUP BY 1, 2, 3 HAVING sum(tokens) <> 0 OR sum(cost) <> 0 ORDER BY 1, 2, 3
+      ON CONFLICT (line_id, hour, key) DO UPDATE SET n = r.n + excluded.n, cost = r.cost + excluded.cost
+    )
+    INSERT INTO line_slot_rollups AS r (line_id, slot, key, n, cost)
+    SELECT line_id, date_bin('5 minutes', at, timestamptz '1970-01-01 00:00:00+00'), key, sum(tokens), sum(cost) FROM d
+    GROUP BY 1, 2, 3 HAVING sum(tokens) <> 0 OR sum(cost) <> 0 ORDER BY 1, 2, 3
+    ON CONFLICT (line_id, slot, key) DO UPDATE SET n = r.n + excluded.n, cost = r.cost + excluded.cost;
   ELSE
     DELETE FROM line_hour_rollups WHERE key LIKE 'ledger:%';
+    DELETE FROM line_slot_rollups WHERE key LIKE 'ledger:%';
   END IF;
   RETURN NULL;
 END
@@ -162,15 +249,18 @@ FROM (
   FROM reviews ORDER BY inspection_id, created_at DESC, id DESC
 ) r
 WHERE r.inspection_id = i.id;--> statement-breakpoint
-INSERT INTO line_hour_rollups (line_id, hour, key, n)
-SELECT i.line_id, date_trunc('hour', i.received_at, 'UTC'), k.key, count(*)
-FROM inspections i, LATERAL tokenline_rollup_keys(i.verdict, i.disposition, i.decided_by, i.escalated,
-  i.escalation_reason, i.edge_label, i.cloud_label, i.review_label, i.latency_ms, i.edge_latency_ms,
-  i.cloud_latency_ms) k(key)
-GROUP BY 1, 2, 3;--> statement-breakpoint
-INSERT INTO line_hour_rollups (line_id, hour, key, n, cost)
-SELECT line_id, date_trunc('hour', at, 'UTC'), 'ledger:' || tier, sum(tokens), sum(cost)
+CREATE TEMPORARY TABLE rollup_backfill ON COMMIT DROP AS
+SELECT i.line_id, date_bin('5 minutes', i.received_at, timestamptz '1970-01-01 00:00:00+00') AS slot, k.key, count(*)::bigint AS n, 0::float8 AS cost
+FROM inspections i, LATERAL tokenline_rollup_keys(i.verdict, i.disposition, i.decided_by, i.escalated, i.escalation_reason, i.edge_label,
+        i.cloud_label, i.review_label, i.latency_ms, i.edge_latency_ms, i.cloud_latency_ms) k(key)
+GROUP BY 1, 2, 3
+UNION ALL
+SELECT line_id, date_bin('5 minutes', at, timestamptz '1970-01-01 00:00:00+00'), 'ledger:' || tier, sum(tokens)::bigint, sum(cost)::float8
 FROM cost_ledger GROUP BY 1, 2, 3;--> statement-breakpoint
+INSERT INTO line_slot_rollups (line_id, slot, key, n, cost) SELECT line_id, slot, key, n, cost FROM rollup_backfill;--> statement-breakpoint
+INSERT INTO line_hour_rollups (line_id, hour, key, n, cost)
+SELECT line_id, date_trunc('hour', slot, 'UTC'), key, sum(n), sum(cost) FROM rollup_backfill GROUP BY 1, 2, 3;--> statement-breakpoint
+DROP TABLE rollup_backfill;--> statement-breakpoint
 CREATE TRIGGER inspections_rollup_insert AFTER INSERT ON inspections
   REFERENCING NEW TABLE AS rollup_new FOR EACH STATEMENT EXECUTE FUNCTION tokenline_inspections_rollup();--> statement-breakpoint
 CREATE TRIGGER inspections_rollup_update AFTER UPDATE ON inspections

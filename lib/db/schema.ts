@@ -339,6 +339,24 @@ export const lineHourRollups = pgTable(
   (t) => [primaryKey({ columns: [t.lineId, t.hour, t.key] })],
 )
 
+/**
+ * The same rollups per 5-minute slot (UTC, from the epoch), kept by the same triggers: lineStats
+ * reads the slots of a window's partial first and last hours from here, and only the rows of its
+ * partial first and last 5 minutes from `inspections` and `cost_ledger`.
+ */
+export const lineSlotRollups = pgTable(
+  'line_slot_rollups',
+  {
+    lineId: text('line_id').notNull(),
+    /** Start of the 5-minute slot. */
+    slot: timestamp('slot', { withTimezone: true }).notNull(),
+    key: text('key').notNull(),
+    n: bigint('n', { mode: 'number' }).notNull().default(0),
+    cost: doublePrecision('cost').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.lineId, t.slot, t.key] })],
+)
+
 /** Tokens spent and what they cost, one row per inspection and tier (idempotent on that pair). */
 export const costLedger = pgTable(
   'cost_ledger',

@@ -48,15 +48,18 @@ export type LineWindowStats = {
 }
 
 const HOUR_MS = 3_600_000
+/** The finer rollups' slot (line_slot_rollups). */
+const SLOT_MS = 300_000
 const DECIDER_ORDER: readonly DecidedBy[] = ['edge', 'cloud', 'human']
 
 const rowsOf = <T>(result: unknown): T[] => (result as { rows: T[] }).rows
 
 /**
- * Line statistics. `lineWindow` reads the hourly rollups (`line_hour_rollups`, kept by triggers,
- * see lib/db/schema.ts) for the window's whole UTC hours and the inspection and ledger rows of
- * its partial first and last hours, in one statement: about a hundred rollup rows per hour of
- * window plus at most two hours of raw rows, whatever the window's length. Counts and token
+ * Line statistics. `lineWindow` calls `tokenline_line_window` (migration 0006): the rollups kept
+ * by triggers (lib/db/schema.ts) for the window's whole UTC hours, 5-minute slots for the rest of
+ * its first and last hours, and the inspection and ledger rows of its first and last partial
+ * 5 minutes: a few dozen rollup rows per hour of window plus at most 10 minutes of rows,
+ * whatever the window's length. Counts and token
  * totals equal `lineWindowDirect`'s; percentiles come from the latency histogram (within
  * ±4.4 %, see lib/db/latency-histogram.ts) and costs are float sums in another order.
  *
@@ -68,45 +71,11 @@ export class InspectionStatsRepository {
   constructor(private readonly db: Database) {}
 
   async lineWindow(lineId: string, from: Date, to: Date): Promise<LineWindowStats> {
-    // Whole hours [h0, h1) from the rollups; [from, h0) and [h1, to) from the rows. A window
-    // without a whole hour is read from the rows alone ([from, to) and an empty second edge).
-    let h0 = Math.ceil(from.getTime() / HOUR_MS) * HOUR_MS
-    let h1 = Math.floor(to.getTime() / HOUR_MS) * HOUR_MS
-    if (h0 >= h1) h0 = h1 = to.getTime()
-    const f = from.toISOString()
-    const t = to.toISOString()
-    const a = new Date(h0).toISOString()
-    const b = new Date(h1).toISOString()
-    const keysOf = sql.raw(
-      `tokenline_rollup_keys(i.verdict, i.disposition, i.decided_by, i.escalated, i.escalation_reason,
-        i.edge_label, i.cloud_label, i.review_label, i.latency_ms, i.edge_latency_ms, i.cloud_latency_ms)`,
-    )
-    const rawInspections = (lo: string, hi: string) => sql`
-      select date_trunc('hour', i.received_at, 'UTC') as hour, k.key, count(*)::float8 as n, 0::float8 as cost
-      from inspections i, lateral ${keysOf} k(key)
-      where i.line_id = ${lineId} and i.received_at >= ${lo}::timestamptz and i.received_at < ${hi}::timestamptz
-      group by 1, 2`
-    const rawLedger = (lo: string, hi: string) => sql`
-      select date_trunc('hour', c.at, 'UTC') as hour, 'ledger:' || c.tier as key, sum(c.tokens)::float8 as n,
-        sum(c.cost)::float8 as cost
-      from cost_ledger c
-      where c.line_id = ${lineId} and c.at >= ${lo}::timestamptz and c.at < ${hi}::timestamptz
-      group by 1, 2`
-    // grouping(hour) = 1: the window's total per key; = 0: per hour, only for the keys `hourly` shows.
+    const cuts = windowCuts(from.getTime(), to.getTime()).map((ms) => new Date(ms).toISOString())
+    const [s0, h0, h1, s1] = cuts
     const result = await this.db.execute(sql`
-      with parts as (
-        select r.hour, r.key, r.n::float8 as n, r.cost
-        from line_hour_rollups r
-        where r.line_id = ${lineId} and r.hour >= ${a}::timestamptz and r.hour < ${b}::timestamptz
-        union all ${rawInspections(f, a)}
-        union all ${rawInspections(b, t)}
-        union all ${rawLedger(f, a)}
-        union all ${rawLedger(b, t)}
-      )
-      select grouping(hour)::int as total, hour, key, sum(n)::float8 as n, sum(cost)::float8 as cost
-      from parts
-      group by grouping sets ((key), (hour, key))
-      having grouping(hour) = 1 or key in ('inspections', 'escalated', 'ledger:edge', 'ledger:cloud')`)
+      select total, hour, key, n, cost from tokenline_line_window(${lineId}, ${from.toISOString()}::timestamptz,
+        ${s0}::timestamptz, ${h0}::timestamptz, ${h1}::timestamptz, ${s1}::timestamptz, ${to.toISOString()}::timestamptz)`)
     const totals = new Map<string, { n: number; cost: number }>()
     const hours = new Map<number, HourRow>()
     for (const row of rowsOf<{
@@ -301,6 +270,22 @@ export class InspectionStatsRepository {
       tokens,
     }
   }
+}
+
+/**
+ * Where `tokenline_line_window` cuts [from, to): from ≤ s0 ≤ h0 ≤ h1 ≤ s1 ≤ to, s0/s1 the first and
+ * last 5-minute boundary inside, h0/h1 the first and last hour boundary; rows in [from, s0) and
+ * [s1, to), 5-minute slots in [s0, h0) and [h1, s1), hours in [h0, h1). Without a whole hour the
+ * slots cover [s0, s1); without a whole slot the rows cover it all.
+ */
+export function windowCuts(from: number, to: number): [number, number, number, number] {
+  const s0 = Math.ceil(from / SLOT_MS) * SLOT_MS
+  const s1 = Math.floor(to / SLOT_MS) * SLOT_MS
+  if (s0 >= s1) return [to, to, to, to]
+  const h0 = Math.ceil(from / HOUR_MS) * HOUR_MS
+  const h1 = Math.floor(to / HOUR_MS) * HOUR_MS
+  if (h0 >= h1) return [s0, s0, s0, s1]
+  return [s0, h0, h1, s1]
 }
 
 function fromHistogram(counts: ReadonlyMap<number, number>): PercentileTriple {
