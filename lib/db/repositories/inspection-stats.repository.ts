@@ -58,10 +58,10 @@ const rowsOf = <T>(result: unknown): T[] => (result as { rows: T[] }).rows
  * Line statistics. `lineWindow` calls `tokenline_line_window` (migration 0006): the rollups kept
  * by triggers (lib/db/schema.ts) for the window's whole UTC hours, 5-minute slots for the rest of
  * its first and last hours, and the inspection and ledger rows of its first and last partial
- * 5 minutes: a few dozen rollup rows per hour of window plus at most 10 minutes of rows,
- * whatever the window's length. Counts and token
- * totals equal `lineWindowDirect`'s; percentiles come from the latency histogram (within
- * ±4.4 %, see lib/db/latency-histogram.ts) and costs are float sums in another order.
+ * 5 minutes: a few dozen rollup rows per hour of window plus at most 10 minutes of rows, however
+ * many inspections the window holds. Counts and token totals equal `lineWindowDirect`'s;
+ * percentiles come from the latency histogram (within ±4.4 %, see lib/db/latency-histogram.ts)
+ * and costs are float sums taken in another order (equal to ~1e-9).
  *
  * `lineWindowDirect` is the reference: three queries over every row of the window (counts,
  * agreements and percentiles with each inspection's latest review; counts by verdict and decider;
