@@ -8,6 +8,7 @@
 import { type SQL, sql } from 'drizzle-orm'
 import {
   type AnyPgColumn,
+  bigint,
   bigserial,
   boolean,
   customType,
@@ -158,6 +159,13 @@ export const inspections = pgTable(
     cloudLate: boolean('cloud_late'),
     /** Ingest to final verdict (ms). */
     latencyMs: doublePrecision('latency_ms'),
+    /**
+     * The latest review (by createdAt, then id) of this inspection, kept by a trigger on `reviews`
+     * (migration 0006) so the hourly rollups see a review as a change of the inspection row.
+     */
+    reviewLabel: text('review_label'),
+    reviewAt: timestamp('review_at', { withTimezone: true }),
+    reviewId: uuid('review_id'),
     updatedAt: timestamp('updated_at', { withTimezone: true })
       .notNull()
       .$defaultFn(() => new Date()),
@@ -300,6 +308,53 @@ export const apiKeys = pgTable(
     lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
   },
   (t) => [uniqueIndex('api_keys_secret_hash_idx').on(t.secretHash)],
+)
+
+/**
+ * Hourly rollups of each line's inspections and cost ledger, one row per (line, UTC hour, key),
+ * kept by statement-level triggers on `inspections`, `reviews` and `cost_ledger` (migration 0006,
+ * which also backfilled them), so lineStats reads whole hours here instead of every row.
+ * An inspection counts once under each key its current state has (see `tokenline_rollup_keys`):
+ * an update moves it from the old keys to the new ones, the same write twice changes nothing.
+ *
+ * key          n
+ * inspections, pending, held, escalated, audited, esc_total, esc_agree, audit_total, audit_agree,
+ * est_total, est_correct, rev_total, rev_correct          inspections (see LineWindowStats)
+ * verdict:<label>, decided:<edge|cloud|human>              inspections
+ * lat:<b>, edge_lat:<b>, cloud_lat:<b>                     inspections whose latency (ms) falls in
+ *   bucket b: 0 = [0, 1) ms, b ≥ 1 = [2^((b−1)/8), 2^(b/8)) ms (8 per octave, each 9.05 % wide),
+ *   b = 288 also holds everything from 2^36 ms (≈ 2.2 years) up; see lib/db/latency-histogram.ts
+ * ledger:<edge|cloud>                                      tokens; `cost` = their cost
+ */
+export const lineHourRollups = pgTable(
+  'line_hour_rollups',
+  {
+    lineId: text('line_id').notNull(),
+    /** Start of the UTC clock hour. */
+    hour: timestamp('hour', { withTimezone: true }).notNull(),
+    key: text('key').notNull(),
+    n: bigint('n', { mode: 'number' }).notNull().default(0),
+    cost: doublePrecision('cost').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.lineId, t.hour, t.key] })],
+)
+
+/**
+ * The same rollups per 5-minute slot (UTC, from the epoch), kept by the same triggers: lineStats
+ * reads the slots of a window's partial first and last hours from here, and only the rows of its
+ * partial first and last 5 minutes from `inspections` and `cost_ledger`.
+ */
+export const lineSlotRollups = pgTable(
+  'line_slot_rollups',
+  {
+    lineId: text('line_id').notNull(),
+    /** Start of the 5-minute slot. */
+    slot: timestamp('slot', { withTimezone: true }).notNull(),
+    key: text('key').notNull(),
+    n: bigint('n', { mode: 'number' }).notNull().default(0),
+    cost: doublePrecision('cost').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.lineId, t.slot, t.key] })],
 )
 
 /** Tokens spent and what they cost, one row per inspection and tier (idempotent on that pair). */

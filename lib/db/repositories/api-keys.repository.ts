@@ -1,4 +1,4 @@
-import { and, asc, count, eq, isNull } from 'drizzle-orm'
+import { and, asc, count, eq, isNull, sql } from 'drizzle-orm'
 import type { Database } from '../database.ts'
 import { DbError } from '../errors.ts'
 import { sqlState } from '../internal/sql-state.ts'
@@ -41,6 +41,26 @@ export class ApiKeysRepository {
       }
       throw err
     }
+  }
+
+  /**
+   * Stores `key` only when no active key exists, deciding under a transaction-scoped advisory
+   * lock, so gateways starting at once on one database create one first-start key between them.
+   * `beforeCreate` runs under the lock just before the insert (the caller writes the secret's
+   * file there); undefined when a key already existed and nothing was done.
+   */
+  async createFirst(
+    key: ApiKeyWrite,
+    beforeCreate: () => void | Promise<void>,
+  ): Promise<ApiKeyRow | undefined> {
+    return this.db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended('tokenline.first-api-key', 0))`)
+      const [active] = await tx.select({ n: count() }).from(apiKeys).where(isNull(apiKeys.revokedAt))
+      if (Number(active?.n ?? 0) > 0) return undefined
+      await beforeCreate()
+      const [row] = await tx.insert(apiKeys).values(key).returning()
+      return row!
+    })
   }
 
   async get(id: string): Promise<ApiKeyRow | undefined> {

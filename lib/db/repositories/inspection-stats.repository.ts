@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import type { Database } from '../database.ts'
+import { histogramPercentiles } from '../latency-histogram.ts'
 import type { DecidedBy } from '../schema.ts'
 
 /** p50, p95, p99 over `count` values (ms); null percentiles when count is 0. */
@@ -46,25 +47,123 @@ export type LineWindowStats = {
   tokens: { edge: number; cloud: number; edgeCost: number; cloudCost: number }
 }
 
+const HOUR_MS = 3_600_000
+/** The finer rollups' slot (line_slot_rollups). */
+const SLOT_MS = 300_000
+const DECIDER_ORDER: readonly DecidedBy[] = ['edge', 'cloud', 'human']
+
 const rowsOf = <T>(result: unknown): T[] => (result as { rows: T[] }).rows
 
 /**
- * Line statistics in SQL, three queries whatever the window: counts, agreements and percentiles
- * in one pass over the line's inspections (with each one's latest review), counts by verdict and
- * by decider (grouping sets), and hourly buckets joined with the cost ledger. Uses the
- * `(line_id, received_at)` index of inspections and the `(line_id, at)` index of the ledger.
+ * Line statistics. `lineWindow` calls `tokenline_line_window` (migration 0006): the rollups kept
+ * by triggers (lib/db/schema.ts) for the window's whole UTC hours, 5-minute slots for the rest of
+ * its first and last hours, and the inspection and ledger rows of its first and last partial
+ * 5 minutes: a few dozen rollup rows per hour of window plus at most 10 minutes of rows, however
+ * many inspections the window holds. Counts and token totals equal `lineWindowDirect`'s;
+ * percentiles come from the latency histogram (within ±4.4 %, see lib/db/latency-histogram.ts)
+ * and costs are float sums taken in another order (equal to ~1e-9).
+ *
+ * `lineWindowDirect` is the reference: three queries over every row of the window (counts,
+ * agreements and percentiles with each inspection's latest review; counts by verdict and decider;
+ * hourly buckets joined with the cost ledger). Kept for tests and for checking a database by hand.
  */
 export class InspectionStatsRepository {
   constructor(private readonly db: Database) {}
 
   async lineWindow(lineId: string, from: Date, to: Date): Promise<LineWindowStats> {
+    const cuts = windowCuts(from.getTime(), to.getTime()).map((ms) => new Date(ms).toISOString())
+    const [s0, h0, h1, s1] = cuts
+    const result = await this.db.execute(sql`
+      select total, hour, key, n, cost from tokenline_line_window(${lineId}, ${from.toISOString()}::timestamptz,
+        ${s0}::timestamptz, ${h0}::timestamptz, ${h1}::timestamptz, ${s1}::timestamptz, ${to.toISOString()}::timestamptz)`)
+    const totals = new Map<string, { n: number; cost: number }>()
+    const hours = new Map<number, HourRow>()
+    for (const row of rowsOf<{
+      total: number
+      hour: Date | string | null
+      key: string
+      n: number
+      cost: number
+    }>(result)) {
+      const n = Number(row.n)
+      const cost = Number(row.cost)
+      if (Number(row.total) === 1) {
+        totals.set(row.key, { n, cost })
+        continue
+      }
+      const hour = new Date(row.hour as Date | string)
+      let h = hours.get(hour.getTime())
+      if (h === undefined) {
+        h = { hour, inspections: 0, escalated: 0, edgeTokens: 0, cloudTokens: 0, cost: 0 }
+        hours.set(hour.getTime(), h)
+      }
+      if (row.key === 'inspections') h.inspections = n
+      else if (row.key === 'escalated') h.escalated = n
+      else if (row.key === 'ledger:edge') {
+        h.edgeTokens = n
+        h.cost += cost
+      } else {
+        h.cloudTokens = n
+        h.cost += cost
+      }
+    }
+    const count = (key: string) => totals.get(key)?.n ?? 0
+    const byVerdict: LineWindowStats['byVerdict'] = []
+    const byDecidedBy: LineWindowStats['byDecidedBy'] = []
+    const histograms = {
+      lat: new Map<number, number>(),
+      edge_lat: new Map<number, number>(),
+      cloud_lat: new Map<number, number>(),
+    }
+    for (const [key, { n }] of totals) {
+      // Rollup rows an inspection moved out of stay behind with n = 0.
+      if (n <= 0) continue
+      const colon = key.indexOf(':')
+      if (colon < 0) continue
+      const kind = key.slice(0, colon)
+      const value = key.slice(colon + 1)
+      if (kind === 'verdict') byVerdict.push({ verdict: value, count: n })
+      else if (kind === 'decided') byDecidedBy.push({ decidedBy: value as DecidedBy, count: n })
+      else if (kind === 'lat' || kind === 'edge_lat' || kind === 'cloud_lat')
+        histograms[kind].set(Number(value), n)
+    }
+    byVerdict.sort((x, y) => y.count - x.count || x.verdict.localeCompare(y.verdict))
+    byDecidedBy.sort((x, y) => DECIDER_ORDER.indexOf(x.decidedBy) - DECIDER_ORDER.indexOf(y.decidedBy))
+    return {
+      inspections: count('inspections'),
+      pending: count('pending'),
+      held: count('held'),
+      escalated: count('escalated'),
+      audited: count('audited'),
+      byVerdict,
+      byDecidedBy,
+      escalatedAgreement: { hits: count('esc_agree'), total: count('esc_total') },
+      auditedAgreement: { hits: count('audit_agree'), total: count('audit_total') },
+      edgeCorrect: { hits: count('est_correct'), total: count('est_total') },
+      reviewedCorrect: { hits: count('rev_correct'), total: count('rev_total') },
+      latency: fromHistogram(histograms.lat),
+      edgeLatency: fromHistogram(histograms.edge_lat),
+      cloudLatency: fromHistogram(histograms.cloud_lat),
+      hourly: [...hours.values()]
+        .filter((h) => h.inspections > 0)
+        .sort((x, y) => x.hour.getTime() - y.hour.getTime()),
+      tokens: {
+        edge: count('ledger:edge'),
+        cloud: count('ledger:cloud'),
+        edgeCost: totals.get('ledger:edge')?.cost ?? 0,
+        cloudCost: totals.get('ledger:cloud')?.cost ?? 0,
+      },
+    }
+  }
+
+  async lineWindowDirect(lineId: string, from: Date, to: Date): Promise<LineWindowStats> {
     const f = from.toISOString()
     const t = to.toISOString()
     const inWindow = sql`i.line_id = ${lineId} and i.received_at >= ${f}::timestamptz and i.received_at < ${t}::timestamptz`
     const [aggregates, groups, hours] = await Promise.all([
       this.db.execute(sql`
         with w as (
-          select i.*, r.label as review_label,
+          select i.*, r.label as latest_review,
             coalesce(i.cloud_label, case when not i.escalated and i.disposition is distinct from 'held' then i.edge_label end) as prior
           from inspections i
           left join lateral (
@@ -82,10 +181,10 @@ export class InspectionStatsRepository {
           count(*) filter (where escalated and edge_label = cloud_label)::int as esc_agree,
           count(*) filter (where escalation_reason = 'audit' and cloud_label is not null and edge_label is not null)::int as audit_total,
           count(*) filter (where escalation_reason = 'audit' and edge_label = cloud_label)::int as audit_agree,
-          count(*) filter (where edge_label is not null and (review_label is not null or (escalation_reason = 'audit' and cloud_label is not null)))::int as est_total,
-          count(*) filter (where edge_label = coalesce(review_label, case when escalation_reason = 'audit' then cloud_label end))::int as est_correct,
-          count(*) filter (where review_label is not null and prior is not null)::int as rev_total,
-          count(*) filter (where review_label = prior)::int as rev_correct,
+          count(*) filter (where edge_label is not null and (latest_review is not null or (escalation_reason = 'audit' and cloud_label is not null)))::int as est_total,
+          count(*) filter (where edge_label = coalesce(latest_review, case when escalation_reason = 'audit' then cloud_label end))::int as est_correct,
+          count(*) filter (where latest_review is not null and prior is not null)::int as rev_total,
+          count(*) filter (where latest_review = prior)::int as rev_correct,
           count(latency_ms) filter (where verdict is not null)::int as lat_n,
           percentile_cont(array[0.5, 0.95, 0.99]) within group (order by latency_ms) filter (where verdict is not null) as lat,
           count(edge_latency_ms)::int as edge_n,
@@ -134,8 +233,7 @@ export class InspectionStatsRepository {
       } else if (g.verdict !== null) byVerdict.push({ verdict: g.verdict, count: Number(g.n) })
     }
     byVerdict.sort((x, y) => y.count - x.count || x.verdict.localeCompare(y.verdict))
-    const deciderOrder: DecidedBy[] = ['edge', 'cloud', 'human']
-    byDecidedBy.sort((x, y) => deciderOrder.indexOf(x.decidedBy) - deciderOrder.indexOf(y.decidedBy))
+    byDecidedBy.sort((x, y) => DECIDER_ORDER.indexOf(x.decidedBy) - DECIDER_ORDER.indexOf(y.decidedBy))
     const tokens = { edge: 0, cloud: 0, edgeCost: 0, cloudCost: 0 }
     const hourly: HourRow[] = []
     for (const h of rowsOf<Record<string, unknown>>(hours)) {
@@ -172,6 +270,29 @@ export class InspectionStatsRepository {
       tokens,
     }
   }
+}
+
+/**
+ * Where `tokenline_line_window` cuts [from, to): from ≤ s0 ≤ h0 ≤ h1 ≤ s1 ≤ to, s0/s1 the first and
+ * last 5-minute boundary inside, h0/h1 the first and last hour boundary; rows in [from, s0) and
+ * [s1, to), 5-minute slots in [s0, h0) and [h1, s1), hours in [h0, h1). Without a whole hour the
+ * slots cover [s0, s1); without a whole slot the rows cover it all.
+ */
+export function windowCuts(from: number, to: number): [number, number, number, number] {
+  const s0 = Math.ceil(from / SLOT_MS) * SLOT_MS
+  const s1 = Math.floor(to / SLOT_MS) * SLOT_MS
+  if (s0 >= s1) return [to, to, to, to]
+  const h0 = Math.ceil(from / HOUR_MS) * HOUR_MS
+  const h1 = Math.floor(to / HOUR_MS) * HOUR_MS
+  if (h0 >= h1) return [s0, s0, s0, s1]
+  return [s0, h0, h1, s1]
+}
+
+function fromHistogram(counts: ReadonlyMap<number, number>): PercentileTriple {
+  let count = 0
+  for (const n of counts.values()) count += n
+  const [p50, p95, p99] = histogramPercentiles(counts, [0.5, 0.95, 0.99])
+  return { count, p50: p50!, p95: p95!, p99: p99! }
 }
 
 function percentiles(count: number, values: unknown): PercentileTriple {

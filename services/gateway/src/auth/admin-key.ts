@@ -39,11 +39,15 @@ export async function ensureAdminKey(
   if ((await storage.apiKeys.countActive()) > 0) return undefined
   const secret = newSecret()
   const file = resolve(join(config.dataDir, adminKeyFileName))
-  mkdirSync(config.dataDir, { recursive: true })
-  // Written before the key exists: a key nobody can read would lock everyone out.
-  writeFileSync(file, `${secret}\n`, { mode: 0o600 })
-  chmodSync(file, 0o600) // mode applies only when the file is created; an old file keeps its own
-  const row = await storage.apiKeys.create(adminKey(secret, 'admin (first start)'))
+  // Decided under a lock: two gateways starting at once on one PostgreSQL make one key, and only
+  // the one that makes it writes the file (a shared data dir keeps the key that exists).
+  const row = await storage.apiKeys.createFirst(adminKey(secret, 'admin (first start)'), () => {
+    mkdirSync(config.dataDir, { recursive: true })
+    // Written before the key exists: a key nobody can read would lock everyone out.
+    writeFileSync(file, `${secret}\n`, { mode: 0o600 })
+    chmodSync(file, 0o600) // mode applies only when the file is created; an old file keeps its own
+  })
+  if (!row) return undefined
   log.warn(
     { keyId: row.id, file },
     `first start: created an all-plants admin API key; send it as "authorization: Bearer ${secret}" (also in ${file}); it is not shown again`,

@@ -132,6 +132,9 @@ export function graphqlRoute(apollo: ApolloServer<GatewayContext>, options: Grap
       )
       return true
     }
+    // Answers are per key and change with every result: no cache outside the gateway keeps them
+    // (what Apollo's cache-control plugin, disabled in apollo.ts, sent for a schema without hints).
+    res.setHeader('cache-control', 'no-store')
     for (const [name, value] of response.headers) res.setHeader(name, value)
     res.statusCode = response.status ?? 200
     if (response.body.kind === 'complete') {

@@ -510,6 +510,10 @@ export type PageInfo = {
   startCursor?: Maybe<Scalars['String']['output']>;
 };
 
+/**
+ * Latency percentiles (ms) over `count` values, as percentile_cont interpolates them; in lineStats
+ * read from an 8-per-octave histogram: within ±4.4 % of the exact value (0.5 ms below 1 ms).
+ */
 export type Percentiles = {
   __typename?: 'Percentiles';
   count: Scalars['Int']['output'];

@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openStorage, type Storage } from '../../../../lib/db/index.ts'
+import { ensureAdminKey } from '../../../../services/gateway/src/auth/admin-key.ts'
 import { hashSecret, secretPrefix } from '../../../../services/gateway/src/auth/api-key.secret.ts'
 import { loadConfig } from '../../../../services/gateway/src/config.ts'
 import { type RunningGateway, startGateway } from '../../../../services/gateway/src/gateway.ts'
+import { createTestDatabase } from '../../lib/db/postgres-test-database.ts'
 import {
   gql,
   initAnswer,
@@ -556,5 +558,35 @@ describe('gateway first start without any key', () => {
     expect(gateway.adminKey).toBeUndefined()
     expect(await storage.apiKeys.countActive()).toBe(1)
     expect(readFileSync(created.file, 'utf8').trim()).toBe(secret)
+  })
+})
+
+describe('gateway first start on one PostgreSQL, two gateways at once', () => {
+  it('creates one admin key between them; only its gateway writes the key file', async () => {
+    const database = await createTestDatabase()
+    const storages = await Promise.all(
+      [0, 1].map(() => openStorage({ driver: 'postgres', url: database.url })),
+    )
+    const dirs = [0, 1].map(() => mkdtempSync(join(tmpdir(), 'tokenline-gateway-key-')))
+    try {
+      // Both see no key before either decides: without the lock each would create one.
+      const created = await Promise.all(
+        storages.map((storage, i) =>
+          ensureAdminKey(storage, { adminKey: undefined, dataDir: dirs[i]! }, silent),
+        ),
+      )
+      const made = created.filter((c) => c !== undefined)
+      expect(made).toHaveLength(1)
+      expect(await storages[0]!.apiKeys.countActive()).toBe(1)
+      expect(dirs.filter((dir) => existsSync(join(dir, 'gateway-admin.key')))).toEqual([
+        dirname(made[0]!.file),
+      ])
+      const [key] = await storages[0]!.apiKeys.list()
+      expect(key?.secretHash).toBe(hashSecret(made[0]!.secret))
+    } finally {
+      for (const storage of storages) await storage.close()
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
+      await database.drop()
+    }
   })
 })

@@ -28,14 +28,19 @@ describe('gateway response cache (pglite)', () => {
     key: string,
     text: string,
     variables?: Record<string, unknown>,
-  ): Promise<GraphqlResponse & { cache: string | null }> => {
+  ): Promise<GraphqlResponse & { cache: string | null; cacheControl: string | null }> => {
     const res = await fetch(gw.gateway.graphqlUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
       body: JSON.stringify({ query: text, variables }),
     })
     const body = (await res.json()) as Omit<GraphqlResponse, 'status'>
-    return { status: res.status, cache: res.headers.get('x-tokenline-cache'), ...body }
+    return {
+      status: res.status,
+      cache: res.headers.get('x-tokenline-cache'),
+      cacheControl: res.headers.get('cache-control'),
+      ...body,
+    }
   }
 
   beforeAll(async () => {
@@ -62,6 +67,8 @@ describe('gateway response cache (pglite)', () => {
     const again = await ask(adminKey, stats, { line: 'line-1-1' })
     expect(again.cache).toBe('hit')
     expect(again.data).toEqual(first.data)
+    // Nothing outside the gateway may keep an answer, served from its cache or not.
+    expect([first.cacheControl, again.cacheControl]).toEqual(['no-store', 'no-store'])
     expect(gw.sql.statements).toEqual([])
     // Other variables are another question.
     const other = await ask(adminKey, stats, { line: 'line-2-1' })
