@@ -15,7 +15,6 @@ import { extname, join, resolve } from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import WebSocket from 'ws'
 import { createLogger } from '../../../lib/log/index.ts'
 import { type DlqV1, dlqV1 } from '../../../lib/messaging/index.ts'
 import { type Broker, startBroker } from '../../../services/broker/src/broker.ts'
@@ -26,7 +25,7 @@ import { loadConfig } from '../../../services/gateway/src/config.ts'
 import { type RunningGateway, startGateway } from '../../../services/gateway/src/gateway.ts'
 import { createTestDatabase } from '../../integration/lib/db/postgres-test-database.ts'
 import { startTestEdge, type TestEdge, waitUntil } from '../../integration/services/edge/edge-fixture.ts'
-import { type Json, policyInput } from '../../integration/services/gateway/gateway-client.ts'
+import { type Json, policyInput, wsOperation } from '../../integration/services/gateway/gateway-client.ts'
 import {
   corpusFile,
   corpusFiles,
@@ -137,29 +136,6 @@ async function setPolicy(policy: Record<string, unknown>, reason: string): Promi
   return version
 }
 
-/** One graphql-transport-ws exchange: connect with the admin key, send one operation, report what came back first. */
-function overWebSocket(payload: Record<string, unknown>): Promise<string> {
-  return new Promise((done, fail) => {
-    const ws = new WebSocket(gateway.graphqlUrl.replace(/^http/, 'ws'), 'graphql-transport-ws')
-    const finish = (outcome: string) => {
-      done(outcome)
-      ws.terminate()
-    }
-    ws.once('open', () =>
-      ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${adminKey}` } })),
-    )
-    ws.on('message', (data) => {
-      const m = JSON.parse(String(data)) as { type: string; payload?: Json }
-      if (m.type === 'connection_ack') ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload }))
-      else if (m.type === 'error') finish(String(m.payload?.[0]?.extensions?.code))
-      else if (m.type === 'next')
-        finish(m.payload?.errors ? String(m.payload.errors[0]?.extensions?.code) : 'accepted')
-    })
-    ws.once('close', (code) => finish(`closed:${code}`))
-    ws.once('error', fail)
-  })
-}
-
 beforeAll(async () => {
   brokerDir = mkdtempSync(join(tmpdir(), 'tokenline-corpus-broker-'))
   broker = await startBroker(
@@ -231,7 +207,8 @@ describe('the bad-input corpus through every entry point (PostgreSQL, embedded b
   })
 
   it('updatePolicy: refuses each impossible policy with its code and field, stores the valid one', async () => {
-    const versionsBefore = (await ok(`{ policyHistory(lineId: "${lineId}") { version } }`)).policyHistory.length
+    const versionsBefore = (await ok(`{ policyHistory(lineId: "${lineId}") { version } }`)).policyHistory
+      .length
     let stored = 0
     for (const c of corpus.policies) {
       count('updatePolicy')
@@ -239,7 +216,11 @@ describe('the bad-input corpus through every entry point (PostgreSQL, embedded b
         JSON.stringify({
           query:
             'mutation($l: ID!, $p: PolicyInput!, $r: String!) { updatePolicy(lineId: $l, policy: $p, reason: $r) { version } }',
-          variables: { l: c.lineId ?? lineId, p: policyWith(policyInput(), c), r: c.reason ?? `corpus ${c.id}` },
+          variables: {
+            l: c.lineId ?? lineId,
+            p: policyWith(policyInput(), c),
+            r: c.reason ?? `corpus ${c.id}`,
+          },
         }),
       )
       if (c.expect === 'accepted') {
@@ -254,7 +235,8 @@ describe('the bad-input corpus through every entry point (PostgreSQL, embedded b
         expect({ id: c.id, fields }).toEqual({ id: c.id, fields: [c.expect.field] })
       }
     }
-    const versionsAfter = (await ok(`{ policyHistory(lineId: "${lineId}") { version } }`)).policyHistory.length
+    const versionsAfter = (await ok(`{ policyHistory(lineId: "${lineId}") { version } }`)).policyHistory
+      .length
     expect(versionsAfter - versionsBefore).toBe(stored)
     await setPolicy(escalateAll, 'corpus: escalate every case')
   })
@@ -299,7 +281,9 @@ describe('the bad-input corpus through every entry point (PostgreSQL, embedded b
         const answer = JSON.parse(readFileSync(join(dir, 'done', `${name}.json`), 'utf8')) as Json
         accepted.set(`edge-folder:${c.id}`, answer.inspectionId)
       } else {
-        const reason = failed.includes(name) ? readFileSync(join(dir, 'failed', `${name}.reason.txt`), 'utf8') : ''
+        const reason = failed.includes(name)
+          ? readFileSync(join(dir, 'failed', `${name}.reason.txt`), 'utf8')
+          : ''
         expect({ id: c.id, code: reason.split(':')[0] }).toEqual({ id: c.id, code: c.expect.folder })
       }
     }
@@ -335,9 +319,12 @@ describe('the bad-input corpus through every entry point (PostgreSQL, embedded b
     expect(accepted.size).toBe(expected * 3)
     await waitUntil(
       async () => {
-        const data = await ok('query($f: InspectionFilter) { inspections(filter: $f, first: 100) { edges { node { id verdict decidedBy } } } }', {
-          f: { lineId },
-        })
+        const data = await ok(
+          'query($f: InspectionFilter) { inspections(filter: $f, first: 100) { edges { node { id verdict decidedBy } } } }',
+          {
+            f: { lineId },
+          },
+        )
         const settled = new Set(
           data.inspections.edges
             .map((e: Json) => e.node)
@@ -432,7 +419,10 @@ describe('the bad-input corpus through every entry point (PostgreSQL, embedded b
     await waitUntil(
       async () => {
         const rows = await Promise.all(
-          [...before, ...after].map(async (id) => (await ok('query($id: ID!) { inspection(id: $id) { decidedBy } }', { id })).inspection),
+          [...before, ...after].map(
+            async (id) =>
+              (await ok('query($id: ID!) { inspection(id: $id) { decidedBy } }', { id })).inspection,
+          ),
         )
         return rows.every((r) => r?.decidedBy === 'CLOUD') ? true : undefined
       },
@@ -440,7 +430,10 @@ describe('the bad-input corpus through every entry point (PostgreSQL, embedded b
       'the valid Kafka records before and after the bad ones to be stored with their verdicts',
     )
     // A policy published after the bad policy records still reaches the edge.
-    await setPolicy({ ...escalateAll, costPer1kTokens: { edge: 0, cloud: 0.03 } }, 'corpus: after bad policy records')
+    await setPolicy(
+      { ...escalateAll, costPer1kTokens: { edge: 0, cloud: 0.03 } },
+      'corpus: after bad policy records',
+    )
 
     const expected = corpus.kafka.filter((c) => 'dlq' in c.expect)
     const dead = new Map<string, DlqV1[]>()
@@ -453,7 +446,8 @@ describe('the bad-input corpus through every entry point (PostgreSQL, embedded b
         dead.set(key, [...(dead.get(key) ?? []), dlqV1.decode(message.value, message.headers)])
       },
     })
-    const groupsOf = (id: string) => new Set((dead.get(`corpus.${id}`) ?? []).map((d) => groupAlias(d.consumerGroup)))
+    const groupsOf = (id: string) =>
+      new Set((dead.get(`corpus.${id}`) ?? []).map((d) => groupAlias(d.consumerGroup)))
     const wanted = (c: (typeof expected)[number]) =>
       ('dlq' in c.expect && c.expect.groups) || consumersOf[c.topic]
     try {
@@ -473,8 +467,14 @@ describe('the bad-input corpus through every entry point (PostgreSQL, embedded b
     for (const c of expected) {
       const letters = dead.get(`corpus.${c.id}`)!
       const want = 'dlq' in c.expect ? c.expect.dlq : ''
-      expect({ id: c.id, codes: [...new Set(letters.map((d) => d.error.code))] }).toEqual({ id: c.id, codes: [want] })
-      expect({ id: c.id, groups: [...groupsOf(c.id)].sort() }).toEqual({ id: c.id, groups: [...wanted(c)].sort() })
+      expect({ id: c.id, codes: [...new Set(letters.map((d) => d.error.code))] }).toEqual({
+        id: c.id,
+        codes: [want],
+      })
+      expect({ id: c.id, groups: [...groupsOf(c.id)].sort() }).toEqual({
+        id: c.id,
+        groups: [...wanted(c)].sort(),
+      })
       for (const d of letters) {
         expect(d.original.topic).toBe(topics[c.topic])
         expect(d.error.message.length).toBeGreaterThan(0)
@@ -498,7 +498,10 @@ describe('the bad-input corpus through every entry point (PostgreSQL, embedded b
       })
       if (c.expect.ws !== undefined && payload) {
         count('graphql-ws')
-        expect({ id: c.id, ws: await overWebSocket(payload) }).toEqual({ id: c.id, ws: c.expect.ws })
+        expect({ id: c.id, ws: await wsOperation(gateway.graphqlUrl, adminKey, payload) }).toEqual({
+          id: c.id,
+          ws: c.expect.ws,
+        })
       }
     }
   })
@@ -522,7 +525,11 @@ describe('the bad-input corpus through every entry point (PostgreSQL, embedded b
     expect(body.errors).toBeUndefined()
     const id = body.data.submitInspection.id as string
     await waitUntil(
-      async () => ((await ok('query($id: ID!) { inspection(id: $id) { decidedBy } }', { id })).inspection?.decidedBy === 'CLOUD' ? true : undefined),
+      async () =>
+        (await ok('query($id: ID!) { inspection(id: $id) { decidedBy } }', { id })).inspection?.decidedBy ===
+        'CLOUD'
+          ? true
+          : undefined,
       120_000,
       'the control image after the corpus to be settled in the gateway',
     )

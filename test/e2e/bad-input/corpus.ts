@@ -108,7 +108,11 @@ export function graphqlPayload(c: GraphqlCase): {
   const variables = c.variables
     ? Object.fromEntries(Object.entries(c.variables).map(([k, v]) => [k, v === '@@' ? fill : v]))
     : undefined
-  return { query, ...(c.operationName ? { operationName: c.operationName } : {}), ...(variables ? { variables } : {}) }
+  return {
+    query,
+    ...(c.operationName ? { operationName: c.operationName } : {}),
+    ...(variables ? { variables } : {}),
+  }
 }
 
 function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
