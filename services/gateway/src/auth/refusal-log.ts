@@ -54,6 +54,17 @@ export function logRefusal(log: Logger, r: RefusalEvent): void {
   else log.info(line, 'request refused')
 }
 
+const firstOperationName = /^\s*(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]{0,99})/
+
+/**
+ * The operation a request named, else its document's first operation name (e.g. `mutation Update`
+ * without `operationName`), for the log; undefined for anonymous operations.
+ */
+export function operationNameOf(operationName: unknown, query: unknown): string | undefined {
+  if (typeof operationName === 'string' && operationName !== '') return operationName.slice(0, 100)
+  return typeof query === 'string' ? firstOperationName.exec(query)?.[1] : undefined
+}
+
 /** `logRefusal` for each error of an answer that carries a code (internal errors are logged where they happen). */
 export function logRefusedErrors(
   log: Logger,

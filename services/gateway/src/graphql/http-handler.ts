@@ -3,7 +3,7 @@ import { type ApolloServer, HeaderMap } from '@apollo/server'
 import type { Route } from '../../../../lib/http/index.ts'
 import type { Logger } from '../../../../lib/log/index.ts'
 import type { Principal } from '../auth/principal.ts'
-import { logRefusal, logRefusedErrors } from '../auth/refusal-log.ts'
+import { logRefusal, logRefusedErrors, operationNameOf } from '../auth/refusal-log.ts'
 import type { GatewayContext } from './context.ts'
 import { extensionCodes } from './error-codes.ts'
 import { Deadline, timeoutError } from './limits/deadline.ts'
@@ -188,13 +188,15 @@ function logAnswerRefusals(
     return
   }
   if (!Array.isArray(errors)) return
-  const named =
-    (body as { operationName?: unknown } | undefined)?.operationName ?? url.searchParams.get('operationName')
+  const request = body as { operationName?: unknown; query?: unknown } | undefined
   logRefusedErrors(log, errors, {
     transport: 'http',
     principal,
     remoteAddress: req.socket.remoteAddress,
-    operation: typeof named === 'string' ? named.slice(0, 100) : undefined,
+    operation: operationNameOf(
+      request?.operationName ?? url.searchParams.get('operationName'),
+      request?.query ?? url.searchParams.get('query'),
+    ),
   })
 }
 

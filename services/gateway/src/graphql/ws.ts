@@ -18,7 +18,7 @@ import { type WebSocket, WebSocketServer } from 'ws'
 import type { Logger } from '../../../../lib/log/index.ts'
 import type { KeyVerifier } from '../auth/key-verifier.ts'
 import type { Principal } from '../auth/principal.ts'
-import { logRefusal, logRefusedErrors } from '../auth/refusal-log.ts'
+import { logRefusal, logRefusedErrors, operationNameOf } from '../auth/refusal-log.ts'
 import type { Authenticator } from '../auth/request-auth.ts'
 import type { GatewayEvents } from '../events/gateway-events.ts'
 import { maxTokens } from './apollo.ts'
@@ -179,7 +179,7 @@ export function attachGraphqlWs(server: Server, options: GraphqlWsOptions): { cl
       onNext: (ctx, _id, payload, _args, result) => {
         if (!result.errors) return undefined
         const errors = format(result.errors as readonly GraphQLError[]).map(requestLevelCode)
-        logRefusedErrors(log, errors, who(ctx.extra, payload.operationName))
+        logRefusedErrors(log, errors, who(ctx.extra, operationNameOf(payload.operationName, payload.query)))
         return { ...result, errors }
       },
       onError: (ctx, _id, payload, errors) => {
@@ -188,7 +188,7 @@ export function attachGraphqlWs(server: Server, options: GraphqlWsOptions): { cl
         logRefusedErrors(
           log,
           formatted.filter((e) => e.extensions?.code !== extensionCodes.GATEWAY_RATE_LIMITED),
-          who(ctx.extra, payload.operationName),
+          who(ctx.extra, operationNameOf(payload.operationName, payload.query)),
         )
         return formatted
       },
