@@ -35,6 +35,7 @@ import {
   loadCorpus,
   policyWith,
   type RawRecord,
+  repeatValue,
 } from './corpus.ts'
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1'
@@ -167,6 +168,8 @@ beforeAll(async () => {
     EDGE_LINES: `${plantId}/${lineId}`,
     EDGE_WATCH_DIR: watchDir,
     EDGE_WATCH_INTERVAL_MS: '100',
+    // Small enough that the corpus can send a body over it (image.body-over-limit).
+    EDGE_MAX_BODY_BYTES: '262144',
   })
   cloud = await startCloud(
     loadCloudConfig({
@@ -244,18 +247,23 @@ describe('the bad-input corpus through every entry point (PostgreSQL, embedded b
   it('edge POST /v1/inspections: answers each image with its status and code', async () => {
     for (const c of corpus.images) {
       count('edge-http')
-      const res = await fetch(`${edge.url}/v1/inspections?line=${lineId}`, {
+      const params = new URLSearchParams()
+      if (c.line !== null) params.set('line', c.line ?? lineId)
+      if (c.question !== undefined) params.set('question', String(repeatValue(c.question)))
+      const file = corpusFile(c.file)
+      const body = c.padTo ? Buffer.concat([file, Buffer.alloc(c.padTo - file.length)]) : file
+      const res = await fetch(`${edge.url}/v1/inspections?${params}`, {
         method: 'POST',
         headers: c.contentType ? { 'content-type': c.contentType } : {},
-        body: corpusFile(c.file),
+        body,
       })
-      const body = (await res.json()) as Json
-      expect({ id: c.id, status: res.status, code: body.error?.code }).toEqual({
+      const answer = (await res.json()) as Json
+      expect({ id: c.id, status: res.status, code: answer.error?.code }).toEqual({
         id: c.id,
         status: c.expect.edge.status,
         code: c.expect.edge.code,
       })
-      if (res.status === 201) accepted.set(`edge-http:${c.id}`, body.inspectionId)
+      if (res.status === 201) accepted.set(`edge-http:${c.id}`, answer.inspectionId)
     }
   })
 
@@ -398,6 +406,7 @@ describe('the bad-input corpus through every entry point (PostgreSQL, embedded b
     }
     const before = await controls('before')
     const refused: string[] = []
+    const stored: string[] = []
     for (const c of corpus.kafka) {
       count(`kafka-${c.topic}`)
       const record = kafkaRecord(templates.get(c.topic)!, c.mutate, { lineId, plantId })
@@ -405,6 +414,7 @@ describe('the bad-input corpus through every entry point (PostgreSQL, embedded b
         () => undefined,
         (err: unknown) => err as { type?: string },
       )
+      if ('stored' in c.expect) stored.push(record.inspectionId!)
       if ('produce' in c.expect) {
         expect({ id: c.id, refused: sent?.type }).toEqual({ id: c.id, refused: 'MESSAGE_TOO_LARGE' })
         refused.push(c.id)
@@ -424,7 +434,12 @@ describe('the bad-input corpus through every entry point (PostgreSQL, embedded b
               (await ok('query($id: ID!) { inspection(id: $id) { decidedBy } }', { id })).inspection,
           ),
         )
-        return rows.every((r) => r?.decidedBy === 'CLOUD') ? true : undefined
+        const kept = await Promise.all(
+          stored.map(
+            async (id) => (await ok('query($id: ID!) { inspection(id: $id) { id } }', { id })).inspection,
+          ),
+        )
+        return rows.every((r) => r?.decidedBy === 'CLOUD') && kept.every((r) => r !== null) ? true : undefined
       },
       120_000,
       'the valid Kafka records before and after the bad ones to be stored with their verdicts',
@@ -448,8 +463,14 @@ describe('the bad-input corpus through every entry point (PostgreSQL, embedded b
     })
     const groupsOf = (id: string) =>
       new Set((dead.get(`corpus.${id}`) ?? []).map((d) => groupAlias(d.consumerGroup)))
-    const wanted = (c: (typeof expected)[number]) =>
-      ('dlq' in c.expect && c.expect.groups) || consumersOf[c.topic]
+    /** The code each consumer group (by alias) must dead-letter the case with. */
+    const codesByGroup = (c: (typeof expected)[number]): Record<string, string> => {
+      if (!('dlq' in c.expect)) return {}
+      const { dlq, groups } = c.expect
+      if (typeof dlq !== 'string') return dlq
+      return Object.fromEntries((groups ?? consumersOf[c.topic]).map((g) => [g, dlq]))
+    }
+    const wanted = (c: (typeof expected)[number]) => Object.keys(codesByGroup(c))
     try {
       await waitUntil(
         () => (expected.every((c) => wanted(c).every((g) => groupsOf(c.id).has(g))) ? true : undefined),
@@ -466,11 +487,15 @@ describe('the bad-input corpus through every entry point (PostgreSQL, embedded b
     }
     for (const c of expected) {
       const letters = dead.get(`corpus.${c.id}`)!
-      const want = 'dlq' in c.expect ? c.expect.dlq : ''
-      expect({ id: c.id, codes: [...new Set(letters.map((d) => d.error.code))] }).toEqual({
-        id: c.id,
-        codes: [want],
-      })
+      const codes = Object.fromEntries(
+        [...groupsOf(c.id)].map((g) => [
+          g,
+          [
+            ...new Set(letters.filter((d) => groupAlias(d.consumerGroup) === g).map((d) => d.error.code)),
+          ].join(),
+        ]),
+      )
+      expect({ id: c.id, codes }).toEqual({ id: c.id, codes: codesByGroup(c) })
       expect({ id: c.id, groups: [...groupsOf(c.id)].sort() }).toEqual({
         id: c.id,
         groups: [...wanted(c)].sort(),
@@ -484,6 +509,8 @@ describe('the bad-input corpus through every entry point (PostgreSQL, embedded b
     // The control keys never went to the dead-letter topic.
     expect([...dead.keys()].filter((k) => k.startsWith('corpus.control'))).toEqual([])
     expect(refused.every((id) => !dead.has(`corpus.${id}`))).toBe(true)
+    const storedIds = corpus.kafka.filter((c) => 'stored' in c.expect).map((c) => c.id)
+    expect(storedIds.filter((id) => dead.has(`corpus.${id}`))).toEqual([])
   })
 
   it('GraphQL over HTTP and WebSocket: refuses each abusive request with its code', async () => {

@@ -13,6 +13,12 @@ export type ImageCase = {
   file: string
   contentType: string
   tries: string
+  /** Edge HTTP only: the `line` parameter instead of the test's line (null: none). */
+  line?: string | null
+  /** Edge HTTP only: a `question` parameter; `{ "$repeat": s, "times": n }` expands to s × n. */
+  question?: unknown
+  /** Edge HTTP only: zero bytes appended to the file up to this many bytes. */
+  padTo?: number
   expect: {
     edge: { status: number; code?: string }
     /** `done`, or the code the reason file of failed/ starts with; absent: not tried there. */
@@ -40,8 +46,15 @@ export type KafkaCase = {
     valueHex?: string
     tombstone?: boolean
   }
-  /** `dlq`: the code every consumer of the topic (or only `groups`) dead-letters it with; `produce`: the broker refuses it. */
-  expect: { dlq: string; groups?: string[] } | { produce: 'refused' }
+  /**
+   * `dlq`: the code every consumer of the topic (or only `groups`) dead-letters it with, or a code
+   * per consumer (`{ "cloud": …, "gateway": … }`); `produce`: the broker refuses it; `stored`:
+   * accepted, the gateway stores the inspection.
+   */
+  expect:
+    | { dlq: string | Record<string, string>; groups?: string[] }
+    | { produce: 'refused' }
+    | { stored: true }
 }
 
 export type GraphqlCase = {
@@ -132,7 +145,7 @@ function deletePath(target: Record<string, unknown>, path: string): void {
   if (at) delete at[parts[parts.length - 1]!]
 }
 
-function repeatValue(value: unknown): unknown {
+export function repeatValue(value: unknown): unknown {
   const r = value as { $repeat?: unknown; times?: unknown } | null
   return r && typeof r === 'object' && typeof r.$repeat === 'string' && typeof r.times === 'number'
     ? r.$repeat.repeat(r.times)
