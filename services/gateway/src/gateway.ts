@@ -148,6 +148,7 @@ export async function startGateway(
       // The same limits as HTTP requests, checked before a subscription runs.
       validationRules: [depthLimitRule(config.maxDepth), aliasLimitRule(config.maxAliases)],
       maxComplexity: config.maxComplexity,
+      maxMessageBytes: config.maxRequestBytes,
       afterMutation: () => responseCache.clear(),
     })
     const port = await http.listen().catch(async (err: unknown) => {

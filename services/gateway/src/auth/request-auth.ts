@@ -6,6 +6,7 @@ import { bearerSecret } from './api-key.secret.ts'
 import type { KeyVerifier } from './key-verifier.ts'
 import type { Principal } from './principal.ts'
 import type { RateLimiter } from './rate-limiter.ts'
+import { logRefusal } from './refusal-log.ts'
 
 export type Refusal = {
   code: 'GATEWAY_UNAUTHENTICATED' | 'GATEWAY_RATE_LIMITED'
@@ -16,6 +17,7 @@ export type Refusal = {
 export type AuthOutcome = { ok: true; principal: Principal } | ({ ok: false } & Refusal)
 
 type FailureReason = 'missing' | 'malformed' | 'unknown' | 'revoked'
+type Transport = 'http' | 'ws'
 
 /**
  * The front door for HTTP requests and WebSocket connections: verifies the API key, then
@@ -47,25 +49,32 @@ export class Authenticator {
   }
 
   /** `authorization` is the header value (`Bearer <secret>`); `address` the client's IP. */
-  async authenticate(authorization: string | undefined, address: string | undefined): Promise<AuthOutcome> {
+  async authenticate(
+    authorization: string | undefined,
+    address: string | undefined,
+    transport: Transport = 'http',
+  ): Promise<AuthOutcome> {
     const { secret, malformed } = bearerSecret(authorization)
-    if (!secret) return this.refuse(malformed ? 'malformed' : 'missing', address)
+    if (!secret) return this.refuse(malformed ? 'malformed' : 'missing', address, transport)
     const verified = await this.verifier.verify(secret)
-    if (!verified.ok) return this.refuse(verified.reason, address)
-    return this.charge(verified.principal)
+    if (!verified.ok) return this.refuse(verified.reason, address, transport)
+    return this.charge(verified.principal, transport, address)
   }
 
   /** Takes one request from the key's bucket (each request, and each operation on a WebSocket). */
-  charge(principal: Principal): AuthOutcome {
+  charge(principal: Principal, transport: Transport = 'http', address?: string): AuthOutcome {
     const decision = this.limiter.take(`key:${principal.keyId}`)
     if (decision.ok) return { ok: true, principal }
     this.limited.inc({ scope: 'key' })
-    return {
-      ok: false,
-      code: 'GATEWAY_RATE_LIMITED',
-      message: `the API key ${principal.name} is over GATEWAY_RATE_LIMIT_PER_SECOND; retry after ${decision.retryAfterSeconds} s`,
-      retryAfterSeconds: decision.retryAfterSeconds,
-    }
+    const message = `the API key ${principal.name} is over GATEWAY_RATE_LIMIT_PER_SECOND; retry after ${decision.retryAfterSeconds} s`
+    logRefusal(this.log, {
+      code: extensionCodes.GATEWAY_RATE_LIMITED,
+      transport,
+      principal,
+      remoteAddress: address,
+      message,
+    })
+    return { ok: false, code: 'GATEWAY_RATE_LIMITED', message, retryAfterSeconds: decision.retryAfterSeconds }
   }
 
   /** For the /graphql route: the request's principal, or undefined after answering 401 / 429 itself. */
@@ -76,20 +85,25 @@ export class Authenticator {
     return undefined
   }
 
-  private refuse(reason: FailureReason, address: string | undefined): AuthOutcome {
+  private refuse(reason: FailureReason, address: string | undefined, transport: Transport): AuthOutcome {
     this.failures.inc({ reason })
-    this.log.warn({ reason, remoteAddress: address }, 'API key refused')
     const decision = this.limiter.take(`addr:${address ?? 'unknown'}`)
-    if (!decision.ok) {
-      this.limited.inc({ scope: 'address' })
-      return {
-        ok: false,
-        code: 'GATEWAY_RATE_LIMITED',
-        message: `too many requests without a valid API key from this address; retry after ${decision.retryAfterSeconds} s`,
-        retryAfterSeconds: decision.retryAfterSeconds,
-      }
-    }
-    return { ok: false, code: 'GATEWAY_UNAUTHENTICATED', message: describe(reason) }
+    const refusal: Refusal = decision.ok
+      ? { code: 'GATEWAY_UNAUTHENTICATED', message: describe(reason) }
+      : {
+          code: 'GATEWAY_RATE_LIMITED',
+          message: `too many requests without a valid API key from this address; retry after ${decision.retryAfterSeconds} s`,
+          retryAfterSeconds: decision.retryAfterSeconds,
+        }
+    if (!decision.ok) this.limited.inc({ scope: 'address' })
+    logRefusal(this.log, {
+      code: extensionCodes[refusal.code],
+      transport,
+      reason,
+      remoteAddress: address,
+      message: refusal.message,
+    })
+    return { ok: false, ...refusal }
   }
 }
 

@@ -33,7 +33,7 @@ export type ApolloOptions = {
  * Tokens a request may parse into. The 64 KB size cap alone allows ~30,000 tokens, and graphql's
  * validation compares same-named fields pairwise; no real dashboard or CLI query comes near this.
  */
-const maxTokens = 5000
+export const maxTokens = 5000
 
 export function createApollo(
   log: Logger,

@@ -3,6 +3,7 @@ import { type ApolloServer, HeaderMap } from '@apollo/server'
 import type { Route } from '../../../../lib/http/index.ts'
 import type { Logger } from '../../../../lib/log/index.ts'
 import type { Principal } from '../auth/principal.ts'
+import { logRefusal, logRefusedErrors, operationNameOf } from '../auth/refusal-log.ts'
 import type { GatewayContext } from './context.ts'
 import { extensionCodes } from './error-codes.ts'
 import { Deadline, timeoutError } from './limits/deadline.ts'
@@ -61,26 +62,44 @@ export function graphqlRoute(apollo: ApolloServer<GatewayContext>, options: Grap
       return true
     }
     if (!principal) return true
+    const refuse = (status: number, code: string, message: string) => {
+      if (options.log)
+        logRefusal(options.log, {
+          code,
+          transport: 'http',
+          principal,
+          remoteAddress: req.socket.remoteAddress,
+          message,
+        })
+      errorResponse(res, status, code, message)
+    }
     const method = (req.method ?? 'GET').toUpperCase()
     if (method !== 'GET' && method !== 'POST') {
       res.setHeader('allow', 'GET, POST')
-      errorResponse(
-        res,
+      refuse(
         405,
         extensionCodes.GATEWAY_METHOD_NOT_ALLOWED,
         `expected GET or POST for /graphql; received ${method}`,
       )
       return true
     }
+    const tooLarge = () => {
+      res.setHeader('connection', 'close')
+      refuse(
+        413,
+        extensionCodes.GATEWAY_REQUEST_TOO_LARGE,
+        `expected a GraphQL request of at most ${options.maxRequestBytes} bytes (GATEWAY_MAX_REQUEST_BYTES)`,
+      )
+    }
     if (Buffer.byteLength(url.search) > options.maxRequestBytes) {
-      tooLarge(res, options.maxRequestBytes)
+      tooLarge()
       return true
     }
     let body: unknown
     if (method === 'POST') {
       const raw = await readBody(req, options.maxRequestBytes)
       if (raw === undefined) {
-        tooLarge(res, options.maxRequestBytes)
+        tooLarge()
         return true
       }
       const type = req.headers['content-type'] ?? ''
@@ -88,12 +107,7 @@ export function graphqlRoute(apollo: ApolloServer<GatewayContext>, options: Grap
         try {
           body = raw.length === 0 ? {} : JSON.parse(raw.toString('utf8'))
         } catch (err) {
-          errorResponse(
-            res,
-            400,
-            extensionCodes.GATEWAY_BODY_INVALID,
-            `expected a JSON body: ${(err as Error).message}`,
-          )
+          refuse(400, extensionCodes.GATEWAY_BODY_INVALID, `expected a JSON body: ${(err as Error).message}`)
           return true
         }
       } else {
@@ -124,12 +138,7 @@ export function graphqlRoute(apollo: ApolloServer<GatewayContext>, options: Grap
       // PostgreSQL's statement_timeout ends the statement in flight.
       deadline.expire()
       execution.catch(() => undefined)
-      errorResponse(
-        res,
-        504,
-        extensionCodes.GATEWAY_REQUEST_TIMEOUT,
-        timeoutError(options.requestTimeoutMs).message,
-      )
+      refuse(504, extensionCodes.GATEWAY_REQUEST_TIMEOUT, timeoutError(options.requestTimeoutMs).message)
       return true
     }
     // Answers are per key and change with every result: no cache outside the gateway keeps them
@@ -138,6 +147,7 @@ export function graphqlRoute(apollo: ApolloServer<GatewayContext>, options: Grap
     for (const [name, value] of response.headers) res.setHeader(name, value)
     res.statusCode = response.status ?? 200
     if (response.body.kind === 'complete') {
+      if (options.log) logAnswerRefusals(options.log, response.body.string, body, url, principal, req)
       res.end(response.body.string)
     } else {
       for await (const chunk of response.body.asyncIterator) res.write(chunk)
@@ -161,14 +171,36 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | u
   return Buffer.concat(chunks)
 }
 
-function tooLarge(res: ServerResponse, limit: number): void {
-  res.setHeader('connection', 'close')
-  errorResponse(
-    res,
-    413,
-    extensionCodes.GATEWAY_REQUEST_TOO_LARGE,
-    `expected a GraphQL request of at most ${limit} bytes (GATEWAY_MAX_REQUEST_BYTES)`,
-  )
+/**
+ * Logs the coded errors of an answer (Apollo's own refusals, like batching or a missing query, never
+ * reach a plugin, so this reads the answer itself). Only answers that mention errors are parsed.
+ */
+function logAnswerRefusals(
+  log: Logger,
+  answer: string,
+  body: unknown,
+  url: URL,
+  principal: Principal,
+  req: IncomingMessage,
+): void {
+  if (!answer.includes('"errors"')) return
+  let errors: unknown
+  try {
+    errors = (JSON.parse(answer) as { errors?: unknown }).errors
+  } catch {
+    return
+  }
+  if (!Array.isArray(errors)) return
+  const request = body as { operationName?: unknown; query?: unknown } | undefined
+  logRefusedErrors(log, errors, {
+    transport: 'http',
+    principal,
+    remoteAddress: req.socket.remoteAddress,
+    operation: operationNameOf(
+      request?.operationName ?? url.searchParams.get('operationName'),
+      request?.query ?? url.searchParams.get('query'),
+    ),
+  })
 }
 
 function errorResponse(

@@ -18,8 +18,10 @@ import { type WebSocket, WebSocketServer } from 'ws'
 import type { Logger } from '../../../../lib/log/index.ts'
 import type { KeyVerifier } from '../auth/key-verifier.ts'
 import type { Principal } from '../auth/principal.ts'
+import { logRefusal, logRefusedErrors, operationNameOf } from '../auth/refusal-log.ts'
 import type { Authenticator } from '../auth/request-auth.ts'
 import type { GatewayEvents } from '../events/gateway-events.ts'
+import { maxTokens } from './apollo.ts'
 import type { GatewayContext } from './context.ts'
 import { extensionCodes } from './error-codes.ts'
 import { estimateCost } from './limits/complexity.ts'
@@ -42,6 +44,11 @@ export type GraphqlWsOptions = {
   validationRules?: readonly ValidationRule[]
   /** GATEWAY_MAX_COMPLEXITY: the same cost ceiling HTTP requests get (limits plugin). */
   maxComplexity?: number
+  /**
+   * GATEWAY_MAX_REQUEST_BYTES: the largest message a client may send; a bigger one closes the
+   * socket with 1009 (message too big) before it is parsed. Default: ws's own 100 MiB.
+   */
+  maxMessageBytes?: number
   log: Logger
   /** How often open sockets' keys are checked again for a revocation made elsewhere (ms); default 5000. */
   recheckMs?: number
@@ -61,7 +68,10 @@ type Extra = { principal?: Principal; mutations?: Set<string> }
  */
 export function attachGraphqlWs(server: Server, options: GraphqlWsOptions): { close: () => Promise<void> } {
   const { schema, authenticator, log } = options
-  const wss = new WebSocketServer({ noServer: true })
+  const wss = new WebSocketServer({
+    noServer: true,
+    ...(options.maxMessageBytes !== undefined ? { maxPayload: options.maxMessageBytes } : {}),
+  })
   const byKey = new Map<string, Set<WebSocket>>()
   const rules = [...specifiedRules, ...(options.validationRules ?? [])]
 
@@ -84,6 +94,7 @@ export function attachGraphqlWs(server: Server, options: GraphqlWsOptions): { cl
         const outcome = await authenticator.authenticate(
           typeof header === 'string' ? header : undefined,
           ctx.extra.request.socket.remoteAddress,
+          'ws',
         )
         if (!outcome.ok) {
           const code =
@@ -106,7 +117,7 @@ export function attachGraphqlWs(server: Server, options: GraphqlWsOptions): { cl
         const principal = ctx.extra.principal
         if (!principal)
           return [new GraphQLError('not connected', { extensions: { code: 'UNAUTHENTICATED' } })]
-        const charged = authenticator.charge(principal)
+        const charged = authenticator.charge(principal, 'ws', ctx.extra.request.socket.remoteAddress)
         if (!charged.ok) {
           return [
             new GraphQLError(charged.message, {
@@ -120,17 +131,22 @@ export function attachGraphqlWs(server: Server, options: GraphqlWsOptions): { cl
         }
         let document: ReturnType<typeof parse>
         try {
-          document = parse(payload.query)
+          // The same token ceiling as Apollo's parser on HTTP: validation is quadratic in same-named fields.
+          document = parse(payload.query, { maxTokens })
         } catch (err) {
           return [new GraphQLError((err as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })]
         }
         const errors = validate(schema, document, rules)
         // Rules built elsewhere may report errors of another graphql instance; graphql-ws knows its own.
         // Rules report typed errors (codes mapped by formatError, as on HTTP); graphql-ws sends errors as given.
+        // graphql's own rules carry no code; Apollo calls them GRAPHQL_VALIDATION_FAILED on HTTP.
         if (errors.length > 0)
           return errors.map((e) => {
             const formatted = options.formatError(e.toJSON(), e)
-            return new GraphQLError(formatted.message, { nodes: e.nodes, extensions: formatted.extensions })
+            return new GraphQLError(formatted.message, {
+              nodes: e.nodes,
+              extensions: { code: 'GRAPHQL_VALIDATION_FAILED', ...formatted.extensions },
+            })
           })
         if (options.maxComplexity !== undefined) {
           const cost = estimateCost(
@@ -160,15 +176,42 @@ export function attachGraphqlWs(server: Server, options: GraphqlWsOptions): { cl
           contextValue: options.context(principal),
         }
       },
-      onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors ? { ...result, errors: format(result.errors as readonly GraphQLError[]) } : undefined,
-      onError: (_ctx, _id, _payload, errors) => format(errors),
+      onNext: (ctx, _id, payload, _args, result) => {
+        if (!result.errors) return undefined
+        const errors = format(result.errors as readonly GraphQLError[]).map(requestLevelCode)
+        logRefusedErrors(log, errors, who(ctx.extra, operationNameOf(payload.operationName, payload.query)))
+        return { ...result, errors }
+      },
+      onError: (ctx, _id, payload, errors) => {
+        const formatted = format(errors)
+        // The rate limit logged its own refusal when it charged the operation.
+        logRefusedErrors(
+          log,
+          formatted.filter((e) => e.extensions?.code !== extensionCodes.GATEWAY_RATE_LIMITED),
+          who(ctx.extra, operationNameOf(payload.operationName, payload.query)),
+        )
+        return formatted
+      },
       onComplete: (ctx, id) => {
         if (ctx.extra.mutations?.delete(id)) options.afterMutation?.()
       },
     },
     wss,
   )
+  // A frame over maxMessageBytes (or otherwise broken) makes ws emit 'error' and close the socket
+  // (1009 for size). graphql-ws's own listener prints it with console.error as an internal error;
+  // it is the client's: replace that listener with a refusal log line.
+  wss.on('connection', (socket: WebSocket, req: IncomingMessage) => {
+    socket.removeAllListeners('error')
+    socket.on('error', (err: Error & { code?: string }) =>
+      logRefusal(log, {
+        code: err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'REQUEST_TOO_LARGE' : 'BAD_REQUEST',
+        transport: 'ws',
+        remoteAddress: req.socket.remoteAddress,
+        message: err.message,
+      }),
+    )
+  })
 
   const closeKey = (keyId: string, why: string) => {
     for (const socket of byKey.get(keyId) ?? []) socket.close(wsCloseCodes.unauthenticated, why)
@@ -209,4 +252,17 @@ export function attachGraphqlWs(server: Server, options: GraphqlWsOptions): { cl
       for (const socket of wss.clients) socket.terminate()
     },
   }
+}
+
+function who(extra: Extra, operation: string | null | undefined) {
+  return { transport: 'ws' as const, principal: extra.principal, operation }
+}
+
+/**
+ * An error with no path and no code before any field ran is graphql's variable coercion (a value
+ * of the wrong type): Apollo answers it BAD_USER_INPUT on HTTP, so the socket does too.
+ */
+function requestLevelCode(error: GraphQLFormattedError): GraphQLFormattedError {
+  if (error.path !== undefined || error.extensions?.code !== undefined) return error
+  return { ...error, extensions: { ...error.extensions, code: 'BAD_USER_INPUT', retriable: false } }
 }

@@ -91,3 +91,36 @@ export function initAnswer(
     ws.once('error', reject)
   })
 }
+
+/**
+ * One graphql-transport-ws exchange: connect with `key` (none: no authorization), send one
+ * operation, and report what came back first: the first error's code, `accepted` for data, or
+ * `closed:<code>` when the server closed the socket.
+ */
+export function wsOperation(
+  url: string,
+  key: string | undefined,
+  payload: Record<string, unknown>,
+): Promise<string> {
+  return new Promise((done, fail) => {
+    const ws = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws')
+    const finish = (outcome: string) => {
+      done(outcome)
+      ws.terminate()
+    }
+    ws.once('open', () =>
+      ws.send(
+        JSON.stringify({ type: 'connection_init', payload: key ? { authorization: `Bearer ${key}` } : {} }),
+      ),
+    )
+    ws.on('message', (data) => {
+      const m = JSON.parse(String(data)) as { type: string; payload?: Json }
+      if (m.type === 'connection_ack') ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload }))
+      else if (m.type === 'error') finish(String(m.payload?.[0]?.extensions?.code))
+      else if (m.type === 'next')
+        finish(m.payload?.errors ? String(m.payload.errors[0]?.extensions?.code) : 'accepted')
+    })
+    ws.once('close', (code) => finish(`closed:${code}`))
+    ws.once('error', fail)
+  })
+}

@@ -203,6 +203,21 @@ describe('subscriptions over graphql-ws', () => {
     )
     const aliases = Array.from({ length: 31 }, (_, i) => `a${i}: id`).join(' ')
     expect(await refusal(`subscription { inspectionDecided { ${aliases} } }`)).toBe('TOO_MANY_ALIASES')
+    // Apollo's 5,000-token parse cap: without it a wide selection reaches graphql's quadratic validation.
+    expect(await refusal(`subscription { inspectionDecided { ${'id '.repeat(6000)} } }`)).toBe(
+      'GRAPHQL_PARSE_FAILED',
+    )
+    // graphql's own rules and variable coercion carry the codes Apollo gives them on HTTP.
+    expect(await refusal('subscription { inspectionDecided { secret } }')).toBe('GRAPHQL_VALIDATION_FAILED')
+    const events = client.iterate({
+      query: 'subscription($l: ID) { inspectionDecided(lineId: $l) { id } }',
+      variables: { l: { not: 'an id' } },
+    })
+    const coerced = await events.next().then(
+      (r) => r.value?.errors?.[0]?.extensions?.code,
+      (e: unknown) => (e as { extensions?: { code?: string } }[])[0]?.extensions?.code,
+    )
+    expect(coerced).toBe('BAD_USER_INPUT')
   })
 
   it('closes the sockets of a key when it is revoked', async () => {
