@@ -119,7 +119,10 @@ export class GatewayClient {
   }
 
   /** Inspections of the line, and how many still wait for the cloud or a person. */
-  async lineCounts(lineId: string, from: Date): Promise<{ inspections: number; pending: number; held: number }> {
+  async lineCounts(
+    lineId: string,
+    from: Date,
+  ): Promise<{ inspections: number; pending: number; held: number }> {
     const d = await this.query(
       'query($l: ID!, $f: DateTime) { lineStats(lineId: $l, from: $f) { inspections pending held } }',
       { l: lineId, f: from.toISOString() },

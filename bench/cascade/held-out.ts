@@ -5,12 +5,18 @@
  */
 import { readFile } from 'node:fs/promises'
 import { extname } from 'node:path'
-import { encodeGreyPng } from '../../lib/vision/dataset/png-grey.ts'
 import { createBuffers } from '../../lib/vision/dataset/generate.ts'
+import { encodeGreyPng } from '../../lib/vision/dataset/png-grey.ts'
 import { generateSample, openDataset } from '../../lib/vision/index.ts'
 
 /** One image: its bytes as the camera would send them, their content type and the reference label. */
-export type HeldOutImage = { id: string; bytes: Buffer; contentType: string; label: string; twoDefects: boolean }
+export type HeldOutImage = {
+  id: string
+  bytes: Buffer
+  contentType: string
+  label: string
+  twoDefects: boolean
+}
 
 export type HeldOutSet = { description: string; images: HeldOutImage[] }
 
@@ -63,7 +69,11 @@ const contentTypes: Record<string, string> = {
  * A labelled folder on disk, every image read as it is (the edge decodes it like a camera's).
  * `labels` are the models' classes: a folder class outside them is refused (no verdict could match it).
  */
-export async function folderHeldOut(dir: string, labels: readonly string[], limit?: number): Promise<HeldOutSet> {
+export async function folderHeldOut(
+  dir: string,
+  labels: readonly string[],
+  limit?: number,
+): Promise<HeldOutSet> {
   const dataset = await openDataset(dir, [...labels])
   const items = limit === undefined ? dataset.items : dataset.items.slice(0, limit)
   const images: HeldOutImage[] = []

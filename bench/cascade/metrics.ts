@@ -19,11 +19,16 @@ export type SettledCase = {
   cost: number
   /** Edge ingest → final verdict, ms. */
   latencyMs: number | null
+  /** The image has two defects (labelled by the more severe one). */
+  twoDefects: boolean
 }
 
 export type PolicyFigures = {
   images: number
   accuracy: number
+  /** Accuracy on the images with at most one defect, and on those with two (null when none). */
+  accuracyOneDefect: number | null
+  accuracyTwoDefects: number | null
   /** Recall per reference label (labels with at least one image). */
   perClassRecall: Record<string, number>
   /** Of the images with a defect (truth ≠ `okLabel`), the fraction whose verdict is `okLabel`. */
@@ -63,7 +68,14 @@ export function policyFigures(cases: readonly SettledCase[], okLabel = 'ok'): Po
   let cloudTokens = 0
   let cost = 0
   const latencies: number[] = []
+  const byDefects = [
+    [0, 0],
+    [0, 0],
+  ] as [number, number][]
   cases.forEach((c, i) => {
+    const group = byDefects[c.twoDefects ? 1 : 0]!
+    group[1]++
+    if (c.verdict === c.truth) group[0]++
     count.set(c.truth, (count.get(c.truth) ?? 0) + 1)
     if (c.verdict === c.truth) {
       correct[i] = 1
@@ -88,6 +100,8 @@ export function policyFigures(cases: readonly SettledCase[], okLabel = 'ok'): Po
   return {
     images: n,
     accuracy: n > 0 ? right / n : 0,
+    accuracyOneDefect: byDefects[0]![1] > 0 ? byDefects[0]![0] / byDefects[0]![1] : null,
+    accuracyTwoDefects: byDefects[1]![1] > 0 ? byDefects[1]![0] / byDefects[1]![1] : null,
     perClassRecall,
     missedDefectRate: defects > 0 ? missed / defects : 0,
     escalationRate: n > 0 ? escalated / n : 0,
@@ -108,7 +122,9 @@ export type Point = { name: string; accuracy: number; cloudTokensPer1k: number }
  * accuracy, or fewer tokens and the same accuracy. Ascending by cloud tokens.
  */
 export function paretoNames(points: readonly Point[]): string[] {
-  const sorted = [...points].sort((a, b) => a.cloudTokensPer1k - b.cloudTokensPer1k || b.accuracy - a.accuracy)
+  const sorted = [...points].sort(
+    (a, b) => a.cloudTokensPer1k - b.cloudTokensPer1k || b.accuracy - a.accuracy,
+  )
   const out: string[] = []
   let best = Number.NEGATIVE_INFINITY
   for (const p of sorted)

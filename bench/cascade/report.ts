@@ -20,6 +20,7 @@ export type ResultRow = {
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}`
+const opt = (x: number | null) => (x === null ? '–' : pct(x))
 const int = (x: number) => Math.round(x).toLocaleString('en-US')
 const signed = (x: number, digits: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(digits)}`
 
@@ -28,6 +29,7 @@ export function resultsTable(rows: readonly ResultRow[], labels: readonly string
   const head = [
     'policy',
     'accuracy %',
+    '1 / 2 defects %',
     ...labels.map((l) => `${l} recall %`),
     'missed defects %',
     'escalated %',
@@ -40,7 +42,7 @@ export function resultsTable(rows: readonly ResultRow[], labels: readonly string
   for (const r of [...rows].sort((a, b) => a.measured.cloudTokensPer1k - b.measured.cloudTokensPer1k)) {
     const m = r.measured
     lines.push(
-      `| ${r.pareto ? `**${r.name}**` : r.name} | ${pct(m.accuracy)} | ${labels.map((l) => (m.perClassRecall[l] === undefined ? '–' : pct(m.perClassRecall[l]!))).join(' | ')} | ${pct(m.missedDefectRate)} | ${pct(m.escalationRate)} | ${pct(m.climbRate)} | ${int(m.cloudTokensPer1k)} | ${m.costPer1k.toFixed(3)} | ${int(m.latencyMsP50)} / ${int(m.latencyMsP99)} |`,
+      `| ${r.pareto ? `**${r.name}**` : r.name} | ${pct(m.accuracy)} | ${opt(m.accuracyOneDefect)} / ${opt(m.accuracyTwoDefects)} | ${labels.map((l) => (m.perClassRecall[l] === undefined ? '–' : pct(m.perClassRecall[l]!))).join(' | ')} | ${pct(m.missedDefectRate)} | ${pct(m.escalationRate)} | ${pct(m.climbRate)} | ${int(m.cloudTokensPer1k)} | ${m.costPer1k.toFixed(3)} | ${int(m.latencyMsP50)} / ${int(m.latencyMsP99)} |`,
     )
   }
   return lines.join('\n')
@@ -59,9 +61,13 @@ export function predictionTable(rows: readonly ResultRow[]): string {
     const p = r.predicted
     const m = r.measured
     const interval =
-      p.accuracyLow !== null && p.accuracyHigh !== null ? ` (${pct(p.accuracyLow)}–${pct(p.accuracyHigh)})` : ''
+      p.accuracyLow !== null && p.accuracyHigh !== null
+        ? ` (${pct(p.accuracyLow)}–${pct(p.accuracyHigh)})`
+        : ''
     const tokenDelta =
-      p.cloudTokensPer1k > 0 ? `${signed((100 * (m.cloudTokensPer1k - p.cloudTokensPer1k)) / p.cloudTokensPer1k, 1)}` : '–'
+      p.cloudTokensPer1k > 0
+        ? `${signed((100 * (m.cloudTokensPer1k - p.cloudTokensPer1k)) / p.cloudTokensPer1k, 1)}`
+        : '–'
     lines.push(
       `| ${r.name} | ${pct(p.accuracy)}${interval} / ${pct(m.accuracy)} / ${signed(100 * (m.accuracy - p.accuracy), 1)} | ${pct(p.escalationRate)} / ${pct(m.escalationRate)} / ${signed(100 * (m.escalationRate - p.escalationRate), 1)} | ${int(p.cloudTokensPer1k)} / ${int(m.cloudTokensPer1k)} / ${tokenDelta} |`,
     )
@@ -96,7 +102,11 @@ export function predictionGap(rows: readonly ResultRow[]): {
 }
 
 /** The promise verdict in words. */
-export function promiseText(check: PromiseCheck, baselineName: string, interval: [number, number] | null): string {
+export function promiseText(
+  check: PromiseCheck,
+  baselineName: string,
+  interval: [number, number] | null,
+): string {
   const lines = [
     `Promise: within ${pct(check.tolerance)} % of all-cloud accuracy for at most ${pct(check.maxTokenFraction)} % of all-cloud cloud tokens.`,
     `Baseline ${baselineName}: accuracy ${pct(check.baselineAccuracy)} %, ${int(check.baselineCloudTokensPer1k)} cloud tokens per 1,000 images.`,
@@ -105,13 +115,21 @@ export function promiseText(check: PromiseCheck, baselineName: string, interval:
     p === null
       ? `${what}: no cascade policy reached it.`
       : `${what}: cheapest is ${p.name} at ${pct(p.accuracy)} % with ${int(p.cloudTokensPer1k)} cloud tokens per 1,000 images = ${pct(p.tokenFraction)} % of all-cloud's.`
-  lines.push(say(`Within ${pct(check.tolerance)} points (absolute, accuracy ≥ ${pct(check.baselineAccuracy - check.tolerance)} %)`, check.absolute))
+  lines.push(
+    say(
+      `Within ${pct(check.tolerance)} points (absolute, accuracy ≥ ${pct(check.baselineAccuracy - check.tolerance)} %)`,
+      check.absolute,
+    ),
+  )
   if (interval !== null && check.absolute !== null)
     lines.push(
       `  its accuracy minus all-cloud's on the same images: 90 % paired bootstrap interval ${signed(100 * interval[0], 1)} to ${signed(100 * interval[1], 1)} points.`,
     )
   lines.push(
-    say(`Within ${pct(check.tolerance)} % relative (accuracy ≥ ${pct(check.baselineAccuracy * (1 - check.tolerance))} %)`, check.relative),
+    say(
+      `Within ${pct(check.tolerance)} % relative (accuracy ≥ ${pct(check.baselineAccuracy * (1 - check.tolerance))} %)`,
+      check.relative,
+    ),
   )
   lines.push(`Verdict (absolute definition): ${check.met ? 'MET' : 'NOT MET'}.`)
   return lines.join('\n')
@@ -144,8 +162,11 @@ export function plotSvg(rows: readonly ResultRow[], check: PromiseCheck | null, 
     `<rect width="${W}" height="${H}" fill="white"/>`,
     `<text x="${W / 2}" y="24" text-anchor="middle" font-size="14">${esc(title)}</text>`,
   ]
-  for (let i = 0; i <= 5; i++) {
-    const x = (xMax / 5) * i
+  // Ticks at 1, 2 or 5 × a power of ten, about five of them.
+  const raw = xMax / 5
+  const unit = 10 ** Math.floor(Math.log10(raw))
+  const step = [1, 2, 5, 10].map((k) => k * unit).find((s) => s >= raw) ?? raw
+  for (let x = 0; x <= xMax; x += step) {
     out.push(
       `<line x1="${X(x)}" y1="${m.t}" x2="${X(x)}" y2="${H - m.b}" stroke="#eee"/>`,
       `<text x="${X(x)}" y="${H - m.b + 16}" text-anchor="middle">${int(x)}</text>`,
@@ -173,7 +194,9 @@ export function plotSvg(rows: readonly ResultRow[], check: PromiseCheck | null, 
       `<line x1="${m.l}" y1="${Y(check.baselineAccuracy - check.tolerance)}" x2="${W - m.r}" y2="${Y(check.baselineAccuracy - check.tolerance)}" stroke="#d62728" stroke-dasharray="2 3"/>`,
     )
   }
-  const frontier = rows.filter((r) => r.pareto).sort((a, b) => a.measured.cloudTokensPer1k - b.measured.cloudTokensPer1k)
+  const frontier = rows
+    .filter((r) => r.pareto)
+    .sort((a, b) => a.measured.cloudTokensPer1k - b.measured.cloudTokensPer1k)
   if (frontier.length > 1)
     out.push(
       `<polyline fill="none" stroke="black" stroke-width="1.5" points="${frontier.map((r) => `${X(r.measured.cloudTokensPer1k).toFixed(1)},${Y(r.measured.accuracy).toFixed(1)}`).join(' ')}"/>`,
@@ -198,12 +221,12 @@ export function plotSvg(rows: readonly ResultRow[], check: PromiseCheck | null, 
   legend.forEach(([text, f], i) => {
     const y = H - m.b - 90 + i * 15
     out.push(
-      `<circle cx="${W - m.r - 190}" cy="${y - 4}" r="4" fill="${familyColour[f]}"/>`,
-      `<text x="${W - m.r - 180}" y="${y}">${text}</text>`,
+      `<circle cx="${W - m.r - 250}" cy="${y - 4}" r="4" fill="${familyColour[f]}"/>`,
+      `<text x="${W - m.r - 240}" y="${y}">${text}</text>`,
     )
   })
   out.push(
-    `<text x="${W - m.r - 190}" y="${H - m.b - 90 + legend.length * 15}">hollow = question fused; black line = frontier</text>`,
+    `<text x="${W - m.r - 250}" y="${H - m.b - 90 + legend.length * 15}">hollow = question fused; black line = frontier</text>`,
     '</svg>',
   )
   return `${out.join('\n')}\n`

@@ -111,7 +111,8 @@ export async function runPolicy(o: RunOptions): Promise<PolicyRun> {
   const cases: SettledCase[] = new Array(o.images.length)
   for (const s of stored) {
     const i = idOf.get(s.id)
-    if (i === undefined) throw new Error(`the gateway holds inspection ${s.id} of ${o.lineId} that this run never sent`)
+    if (i === undefined)
+      throw new Error(`the gateway holds inspection ${s.id} of ${o.lineId} that this run never sent`)
     cases[i] = {
       truth: o.images[i]!.label,
       verdict: s.verdict,
@@ -121,11 +122,14 @@ export async function runPolicy(o: RunOptions): Promise<PolicyRun> {
       cloudTokens: s.tokens.cloud,
       cost: s.cost.total,
       latencyMs: s.latencyMs,
+      twoDefects: o.images[i]!.twoDefects,
     }
   }
   let missing = 0
   for (let i = 0; i < cases.length; i++) if (cases[i] === undefined) missing++
   if (stored.length !== o.images.length || missing > 0)
-    throw new Error(`expected ${o.images.length} inspections of ${o.lineId} in the gateway but read ${stored.length}`)
+    throw new Error(
+      `expected ${o.images.length} inspections of ${o.lineId} in the gateway but read ${stored.length}`,
+    )
   return { lineId: o.lineId, figures: policyFigures(cases), submitSeconds, settleSeconds, retries }
 }

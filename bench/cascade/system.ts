@@ -40,7 +40,10 @@ export type RunningSystem = {
   close: () => Promise<void>
 }
 
-async function createDatabase(serverUrl: string, name: string): Promise<{ url: string; drop: () => Promise<void> }> {
+async function createDatabase(
+  serverUrl: string,
+  name: string,
+): Promise<{ url: string; drop: () => Promise<void> }> {
   const admin = new pg.Client({ connectionString: serverUrl })
   await admin.connect()
   try {
@@ -102,6 +105,9 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
         // The benchmark polls for settled results: a cached answer would only delay it.
         GATEWAY_RESPONSE_CACHE_MS: '0',
         GATEWAY_RATE_LIMIT_PER_SECOND: '0',
+        // A replay computes the line's candidate grid while the edge and cloud share the same cores.
+        GATEWAY_REQUEST_TIMEOUT_MS: '120000',
+        GATEWAY_REPLAY_MAX_MS: '120000',
         LOG_LEVEL: 'silent',
       }),
       { log: o.log },
