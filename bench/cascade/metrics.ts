@@ -29,6 +29,9 @@ export type PolicyFigures = {
   /** Accuracy on the images with at most one defect, and on those with two (null when none). */
   accuracyOneDefect: number | null
   accuracyTwoDefects: number | null
+  /** Escalation rate on the same two groups (the calibration records hold one-defect images only). */
+  escalationRateOneDefect: number | null
+  escalationRateTwoDefects: number | null
   /** Recall per reference label (labels with at least one image). */
   perClassRecall: Record<string, number>
   /** Of the images with a defect (truth ≠ `okLabel`), the fraction whose verdict is `okLabel`. */
@@ -68,14 +71,16 @@ export function policyFigures(cases: readonly SettledCase[], okLabel = 'ok'): Po
   let cloudTokens = 0
   let cost = 0
   const latencies: number[] = []
+  /** Per group (one defect or none, two defects): right, images, escalated. */
   const byDefects = [
-    [0, 0],
-    [0, 0],
-  ] as [number, number][]
+    [0, 0, 0],
+    [0, 0, 0],
+  ] as [number, number, number][]
   cases.forEach((c, i) => {
     const group = byDefects[c.twoDefects ? 1 : 0]!
     group[1]++
     if (c.verdict === c.truth) group[0]++
+    if (c.escalated) group[2]++
     count.set(c.truth, (count.get(c.truth) ?? 0) + 1)
     if (c.verdict === c.truth) {
       correct[i] = 1
@@ -102,6 +107,8 @@ export function policyFigures(cases: readonly SettledCase[], okLabel = 'ok'): Po
     accuracy: n > 0 ? right / n : 0,
     accuracyOneDefect: byDefects[0]![1] > 0 ? byDefects[0]![0] / byDefects[0]![1] : null,
     accuracyTwoDefects: byDefects[1]![1] > 0 ? byDefects[1]![0] / byDefects[1]![1] : null,
+    escalationRateOneDefect: byDefects[0]![1] > 0 ? byDefects[0]![2] / byDefects[0]![1] : null,
+    escalationRateTwoDefects: byDefects[1]![1] > 0 ? byDefects[1]![2] / byDefects[1]![1] : null,
     perClassRecall,
     missedDefectRate: defects > 0 ? missed / defects : 0,
     escalationRate: n > 0 ? escalated / n : 0,

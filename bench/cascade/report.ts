@@ -53,10 +53,12 @@ export function predictionTable(rows: readonly ResultRow[]): string {
   const head = [
     'policy',
     'accuracy predicted (90 % interval) / measured / Δ pts',
+    'accuracy measured on 1-defect images / Δ pts',
     'escalated % predicted / measured / Δ pts',
+    'escalated % measured on 1-defect images',
     'cloud tokens / 1k predicted / measured / Δ %',
   ]
-  const lines = [`| ${head.join(' | ')} |`, `|---|---:|---:|---:|`]
+  const lines = [`| ${head.join(' | ')} |`, `|---|---:|---:|---:|---:|---:|`]
   for (const r of rows) {
     const p = r.predicted
     const m = r.measured
@@ -69,7 +71,7 @@ export function predictionTable(rows: readonly ResultRow[]): string {
         ? `${signed((100 * (m.cloudTokensPer1k - p.cloudTokensPer1k)) / p.cloudTokensPer1k, 1)}`
         : '–'
     lines.push(
-      `| ${r.name} | ${pct(p.accuracy)}${interval} / ${pct(m.accuracy)} / ${signed(100 * (m.accuracy - p.accuracy), 1)} | ${pct(p.escalationRate)} / ${pct(m.escalationRate)} / ${signed(100 * (m.escalationRate - p.escalationRate), 1)} | ${int(p.cloudTokensPer1k)} / ${int(m.cloudTokensPer1k)} / ${tokenDelta} |`,
+      `| ${r.name} | ${pct(p.accuracy)}${interval} / ${pct(m.accuracy)} / ${signed(100 * (m.accuracy - p.accuracy), 1)} | ${opt(m.accuracyOneDefect)}${m.accuracyOneDefect === null ? '' : ` / ${signed(100 * (m.accuracyOneDefect - p.accuracy), 1)}`} | ${pct(p.escalationRate)} / ${pct(m.escalationRate)} / ${signed(100 * (m.escalationRate - p.escalationRate), 1)} | ${opt(m.escalationRateOneDefect)} | ${int(p.cloudTokensPer1k)} / ${int(m.cloudTokensPer1k)} / ${tokenDelta} |`,
     )
   }
   return lines.join('\n')
@@ -79,16 +81,26 @@ export function predictionTable(rows: readonly ResultRow[]): string {
 export function predictionGap(rows: readonly ResultRow[]): {
   accuracyMeanAbs: number
   accuracyMaxAbs: number
+  /** The same against the accuracy measured on the one-defect images only (the records' kind). */
+  accuracyOneDefectMeanAbs: number
+  accuracyOneDefectMaxAbs: number
   escalationMeanAbs: number
   escalationMaxAbs: number
   insideInterval: number
 } {
   const acc = rows.map((r) => Math.abs(r.measured.accuracy - r.predicted.accuracy))
+  const one = rows.flatMap((r) =>
+    r.measured.accuracyOneDefect === null
+      ? []
+      : [Math.abs(r.measured.accuracyOneDefect - r.predicted.accuracy)],
+  )
   const esc = rows.map((r) => Math.abs(r.measured.escalationRate - r.predicted.escalationRate))
   const mean = (xs: number[]) => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length)
   return {
     accuracyMeanAbs: mean(acc),
     accuracyMaxAbs: Math.max(0, ...acc),
+    accuracyOneDefectMeanAbs: mean(one),
+    accuracyOneDefectMaxAbs: Math.max(0, ...one),
     escalationMeanAbs: mean(esc),
     escalationMaxAbs: Math.max(0, ...esc),
     insideInterval: rows.filter(
