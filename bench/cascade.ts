@@ -8,7 +8,7 @@
  *   npm run bench:cascade -- --postgres postgres://postgres@127.0.0.1:5432/postgres
  *       (gateway and edge each on a fresh PostgreSQL database on that server, dropped afterwards;
  *        default: PGlite for both)
- *   other flags: --count 2000 --concurrency 8 --thresholds .7,.9 --ladder-thresholds .7,.8,.9,.97
+ *   other flags: --count 2000 --concurrency 8 --thresholds .7,.9 --ladder-thresholds .7,.9,.97
  *     --question-thresholds .9 --ladder 64,256 --edge-budget 16 --cloud-budget 256
  *     --question "is there a stain?" --policies name,name --no-recommend --out <json> --svg <svg>
  *     --models-dir models --edge-model edge-vit-s --cloud-model cloud-vit-m
@@ -22,9 +22,9 @@
  * gateway's own recommendation for "all-cloud accuracy − 1 point" (replayed) is run live too.
  * The baseline of every ratio is all-cloud measured in the same run.
  *
- * Default sweep: 2 thresholds without the ladder, 4 with it, 1 with the question (plus all-cloud
- * with it), i.e. 11 policies and the recommendation: on 2 shared cores the live system settles
- * about 10–20 images a second, so 2,000 images × 12 policies is 25–35 minutes; more points
+ * Default sweep: 2 thresholds without the ladder, 3 with it, 1 with the question (plus all-cloud
+ * with it), i.e. 10 policies and the recommendation: on 2 shared cores the live system settles
+ * about 10–25 images a second, so 2,000 images × 11 policies is 25–35 minutes; more points
  * (`--thresholds`, `--ladder-thresholds`) cost about 2–3 minutes each.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -106,7 +106,7 @@ const plan: PolicyPlan = {
   cloudBudget: Number(values['cloud-budget']),
   question: values.question,
   thresholds: numbers(values.thresholds, [0.7, 0.9]),
-  ladderThresholds: numbers(values['ladder-thresholds'], [0.7, 0.8, 0.9, 0.97]),
+  ladderThresholds: numbers(values['ladder-thresholds'], [0.7, 0.9, 0.97]),
   questionThresholds: numbers(values['question-thresholds'], [0.9]),
   prices: { edge: 0.001, cloud: 0.02 },
   deadlineMs: 3_600_000,
@@ -190,7 +190,7 @@ try {
     bar.stop()
     const m = run.figures
     console.log(
-      `${policy.name.padEnd(16)} accuracy ${(100 * m.accuracy).toFixed(1)} % (replay ${(100 * predicted.accuracy).toFixed(1)}; 1 defect ${((m.accuracyOneDefect ?? 0) * 100).toFixed(1)}, 2 defects ${((m.accuracyTwoDefects ?? 0) * 100).toFixed(1)}), escalated ${(100 * m.escalationRate).toFixed(1)} % (replay ${(100 * predicted.escalationRate).toFixed(1)}), cloud tokens/1k ${Math.round(m.cloudTokensPer1k)}, p50/p99 ${Math.round(m.latencyMsP50)}/${Math.round(m.latencyMsP99)} ms; submitted in ${run.submitSeconds.toFixed(0)} s, settled in ${run.settleSeconds.toFixed(0)} s${run.retries > 0 ? `, ${run.retries} busy retries` : ''}`,
+      `${policy.name.padEnd(16)} accuracy ${(100 * m.accuracy).toFixed(1)} % (replay ${(100 * predicted.accuracy).toFixed(1)}; 1 defect ${((m.accuracyOneDefect ?? 0) * 100).toFixed(1)}, 2 defects ${((m.accuracyTwoDefects ?? 0) * 100).toFixed(1)}), escalated ${(100 * m.escalationRate).toFixed(1)} % (replay ${(100 * predicted.escalationRate).toFixed(1)}), cloud tokens/1k ${Math.round(m.cloudTokensPer1k)}, p50/p99 ${Math.round(m.latencyMsP50)}/${Math.round(m.latencyMsP99)} ms; submitted in ${run.submitSeconds.toFixed(0)} s, settled in ${run.settleSeconds.toFixed(0)} s${run.retries > 0 ? `, ${run.retries} busy retries` : ''}${run.resent > 0 ? `, ${run.resent} POSTs resent after a reset connection (${run.duplicates} duplicate inspections left out)` : ''}`,
     )
     rows.push({
       name: policy.name,

@@ -17,6 +17,9 @@ export type PolicyRun = {
   settleSeconds: number
   /** POSTs the edge refused as busy (queue full) and that were sent again. */
   retries: number
+  /** POSTs sent again after a reset connection, and inspections of those the edge had taken anyway (left out). */
+  resent: number
+  duplicates: number
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -52,17 +55,34 @@ export async function applyPolicy(
   return version
 }
 
-/** POSTs one image; a busy edge (retriable 503) is asked again. Returns the inspection id and the retries. */
-async function submit(edgeUrl: string, lineId: string, image: HeldOutImage): Promise<[string, number]> {
-  for (let retries = 0; ; retries++) {
-    const res = await fetch(`${edgeUrl}/v1/inspections?line=${encodeURIComponent(lineId)}`, {
-      method: 'POST',
-      headers: { 'content-type': image.contentType },
-      body: image.bytes,
-    })
+/**
+ * POSTs one image; a busy edge (retriable 503) is asked again, and so is a connection the edge's
+ * HTTP server reset (a keep-alive socket closed under load). Returns the inspection id, the busy
+ * retries and the resent requests whose first attempt may have been accepted without an answer.
+ */
+async function submit(
+  edgeUrl: string,
+  lineId: string,
+  image: HeldOutImage,
+): Promise<{ id: string; busy: number; resent: number }> {
+  let busy = 0
+  let resent = 0
+  for (;;) {
+    let res: Response
+    try {
+      res = await fetch(`${edgeUrl}/v1/inspections?line=${encodeURIComponent(lineId)}`, {
+        method: 'POST',
+        headers: { 'content-type': image.contentType },
+        body: image.bytes,
+      })
+    } catch (err) {
+      if (++resent > 5) throw new Error(`could not POST image ${image.id} to the edge`, { cause: err })
+      await sleep(200)
+      continue
+    }
     const body = (await res.json()) as { inspectionId?: string; error?: { code: string; retriable: boolean } }
-    if (res.status === 201 && body.inspectionId) return [body.inspectionId, retries]
-    if (!body.error?.retriable || retries > 1000)
+    if (res.status === 201 && body.inspectionId) return { id: body.inspectionId, busy, resent }
+    if (!body.error?.retriable || ++busy > 1000)
       throw new Error(`the edge refused image ${image.id}: ${res.status} ${JSON.stringify(body.error)}`)
     await sleep(50)
   }
@@ -86,13 +106,15 @@ export async function runPolicy(o: RunOptions): Promise<PolicyRun> {
   const idOf = new Map<string, number>()
   let next = 0
   let retries = 0
+  let resent = 0
   const t0 = performance.now()
   await Promise.all(
     Array.from({ length: o.concurrency }, async () => {
       for (let i = next++; i < o.images.length; i = next++) {
-        const [id, r] = await submit(o.edgeUrl, o.lineId, o.images[i]!)
-        idOf.set(id, i)
-        retries += r
+        const answer = await submit(o.edgeUrl, o.lineId, o.images[i]!)
+        idOf.set(answer.id, i)
+        retries += answer.busy
+        resent += answer.resent
         o.onProgress?.(idOf.size)
       }
     }),
@@ -109,10 +131,15 @@ export async function runPolicy(o: RunOptions): Promise<PolicyRun> {
   const settleSeconds = (performance.now() - t0) / 1000
   const stored = await o.gateway.inspections(o.lineId)
   const cases: SettledCase[] = new Array(o.images.length)
+  let duplicates = 0
   for (const s of stored) {
     const i = idOf.get(s.id)
-    if (i === undefined)
-      throw new Error(`the gateway holds inspection ${s.id} of ${o.lineId} that this run never sent`)
+    if (i === undefined) {
+      // Only a resent POST whose first attempt the edge took (its answer lost) may leave one.
+      if (++duplicates > resent)
+        throw new Error(`the gateway holds inspection ${s.id} of ${o.lineId} that this run never sent`)
+      continue
+    }
     cases[i] = {
       truth: o.images[i]!.label,
       verdict: s.verdict,
@@ -127,9 +154,17 @@ export async function runPolicy(o: RunOptions): Promise<PolicyRun> {
   }
   let missing = 0
   for (let i = 0; i < cases.length; i++) if (cases[i] === undefined) missing++
-  if (stored.length !== o.images.length || missing > 0)
+  if (missing > 0)
     throw new Error(
-      `expected ${o.images.length} inspections of ${o.lineId} in the gateway but read ${stored.length}`,
+      `expected ${o.images.length} inspections of ${o.lineId} in the gateway but ${missing} are missing (read ${stored.length})`,
     )
-  return { lineId: o.lineId, figures: policyFigures(cases), submitSeconds, settleSeconds, retries }
+  return {
+    lineId: o.lineId,
+    figures: policyFigures(cases),
+    submitSeconds,
+    settleSeconds,
+    retries,
+    resent,
+    duplicates,
+  }
 }
