@@ -198,10 +198,13 @@ try {
       question: policy.question,
       baseline: policy.baseline,
       pareto: false,
+      input: policy.input,
       measured: m,
       predicted,
       submitSeconds: run.submitSeconds,
       settleSeconds: run.settleSeconds,
+      resent: run.resent,
+      duplicates: run.duplicates,
     })
   }
 
@@ -292,6 +295,7 @@ const json = {
       question: r.question,
       baseline: r.baseline,
       pareto: r.pareto,
+      policy: r.input,
       measured,
       predicted: r.predicted,
       difference: {
@@ -301,6 +305,8 @@ const json = {
       },
       submitSeconds: r.submitSeconds,
       settleSeconds: r.settleSeconds,
+      resent: r.resent,
+      duplicates: r.duplicates,
     }
   }),
   predictionGap: gap,

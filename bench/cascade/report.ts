@@ -5,7 +5,7 @@
  */
 import type { Prediction } from './gateway-client.ts'
 import type { PolicyFigures, PromiseCheck } from './metrics.ts'
-import type { Family } from './policies.ts'
+import type { Family, PolicyInput } from './policies.ts'
 
 export type ResultRow = {
   name: string
@@ -13,10 +13,15 @@ export type ResultRow = {
   question: boolean
   baseline: boolean
   pareto: boolean
+  /** The policy as sent with `updatePolicy`. */
+  input: PolicyInput
   measured: PolicyFigures
   predicted: Prediction
   submitSeconds: number
   settleSeconds: number
+  /** POSTs resent after a reset connection, and inspections of those the edge had taken anyway (left out). */
+  resent: number
+  duplicates: number
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}`

@@ -70,6 +70,14 @@ describe('npm run bench:cascade -- --quick', () => {
     }
     expect(byName['all-cloud'].measured).toMatchObject({ escalationRate: 1, cloudTokensPer1k: 256_000 })
     expect(byName['all-cloud'].predicted.escalationRate).toBe(1)
+    expect(byName['all-cloud'].policy.escalation.alwaysEscalate.sort()).toEqual([
+      'crack',
+      'ok',
+      'pit',
+      'scratch',
+      'stain',
+    ])
+    expect(byName['cascade-c.9'].policy.escalation.thresholds).toEqual({ minConfidence: 0.9 })
     expect(byName['all-edge-16'].measured).toMatchObject({
       escalationRate: 0,
       cloudTokensPer1k: 0,
