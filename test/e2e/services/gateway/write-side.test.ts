@@ -101,6 +101,10 @@ beforeAll(async () => {
       KAFKA_BROKERS: broker.brokers.join(','),
       TOKENLINE_MODELS_DIR: modelsDir,
       GATEWAY_ADMIN_KEY: adminKey,
+      // policyFrontier replays 1,960 candidates over 2,000 images: 1.4–2.4 s of CPU on a quiet
+      // machine, past the 5 s default at a load average of 10–20 (seen). The deadline itself is
+      // tested in limits.test.ts; here the answers are.
+      GATEWAY_REQUEST_TIMEOUT_MS: '30000',
       LOG_LEVEL: 'silent',
     }),
     { log },
