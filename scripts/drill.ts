@@ -58,6 +58,7 @@ runMain('drill', async () => {
     for (const [check, ok] of Object.entries(report.checks))
       process.stdout.write(`${ok ? 'PASS' : 'FAIL'}  ${check}\n`)
     for (const exit of report.unexpectedExits) process.stdout.write(`${exit}\n`)
+    for (const finding of report.findings) process.stdout.write(`finding: ${finding}\n`)
     if (report.audit.lostIds.length > 0)
       process.stdout.write(`lost: ${report.audit.lostIds.slice(0, 20).join(' ')}\n`)
     if (report.audit.duplicateIds.length > 0)

@@ -50,6 +50,8 @@ export type DrillReport = {
   checks: Record<string, boolean>
   passed: boolean
   unexpectedExits: string[]
+  /** What the drill saw that is not counted as a failed check (an unclean shutdown), for the report. */
+  findings: string[]
   proxyRefusedConnections: number
   outboxRowsAtEnd: number
   attempts: Attempt[]
@@ -66,6 +68,7 @@ export async function runDrill(system: TokenlineSystem, options: DrillOptions): 
     rate: options.rate,
     onAccepted: (a) => watcher.watch(a.inspectionId!, a.sentAt),
   })
+  const findings: string[] = []
   const refusedFull = () =>
     traffic.attempts.filter((a) => a.phase === 'outbox full' && a.code === 'EDGE_OUTBOX_FULL').length
 
@@ -126,7 +129,10 @@ export async function runDrill(system: TokenlineSystem, options: DrillOptions): 
       edgeDown: true,
       run: async () => {
         system.proxy.cut('tokenline-edge-')
-        await system.stop('edge')
+        await system.stop('edge').catch((err: Error) => {
+          // The process is gone either way (killed when it overstays); an unclean stop is a finding, not a fault of the drill.
+          findings.push(`edge stopped with SIGTERM while cut off the broker: ${err.message.split('\n')[0]}`)
+        })
         system.edgeEnv = { EDGE_OUTBOX_MAX_ROWS: String(options.outboxMaxRows) }
         await system.startService('edge')
         const deadline = Date.now() + Math.max(60_000, options.cutMs)
@@ -216,6 +222,7 @@ export async function runDrill(system: TokenlineSystem, options: DrillOptions): 
     checks,
     passed: Object.values(checks).every(Boolean),
     unexpectedExits: [...system.unexpectedExits],
+    findings,
     proxyRefusedConnections: system.proxy.refused,
     outboxRowsAtEnd,
     attempts: traffic.attempts,

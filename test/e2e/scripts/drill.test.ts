@@ -2,13 +2,15 @@
  * Issue 14's fault drill with short phases: every service a child process (broker, gateway on
  * PostgreSQL, two cloud instances, edge), a steady stream of inspections, and one fault at a time:
  * kill -9 of the broker, cloud-b, the edge and the gateway, the edge cut off the broker, the
- * outbox filled. The same module `npm run drill` runs with faults lasting minutes.
+ * outbox filled. The same module `npm run drill` runs with faults lasting minutes. Then 30 s of
+ * the soak (`npm run soak`) on the recovered system: sampled, drained, nothing lost.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type DrillReport, formatDrillTable, runDrill } from '../../../scripts/internal/system/drill.ts'
+import { runSoak } from '../../../scripts/internal/system/soak.ts'
 import { TokenlineSystem } from '../../../scripts/internal/system/system.ts'
 import { createTestDatabase } from '../../integration/lib/db/postgres-test-database.ts'
 
@@ -49,7 +51,9 @@ describe('the whole system under faults, one at a time (kill -9 broker, cloud, e
       recoveryTimeoutMs: 90_000,
     })
     const table = formatDrillTable(report).join('\n')
-    console.log(`${table}\nservices log: ${system.logFile}`)
+    console.log(
+      `${table}\n${report.findings.map((f) => `finding: ${f}\n`).join('')}services log: ${system.logFile}`,
+    )
     const failed = Object.entries(report.checks)
       .filter(([, ok]) => !ok)
       .map(([check]) => check)
@@ -66,4 +70,23 @@ describe('the whole system under faults, one at a time (kill -9 broker, cloud, e
     expect(report.audit.verdictRecords).toBeGreaterThanOrEqual(report.audit.totals.escalated)
     expect(report.proxyRefusedConnections).toBeGreaterThan(0)
   }, 330_000)
+})
+
+describe('the whole system as separate processes after the drill, under a steady stream (the soak, 30 s)', () => {
+  it("samples every service's memory, heap and handles, measures latency to the gateway and ends with the outbox empty", async () => {
+    const soak = await runSoak(system, { minutes: 0.5, rate: 4, sampleMs: 10_000, drainTimeoutMs: 60_000 })
+    expect(soak.samples.length).toBeGreaterThanOrEqual(3)
+    for (const sample of soak.samples) {
+      for (const [service, s] of Object.entries(sample.services)) {
+        expect(s.rssMb, service).toBeGreaterThan(20)
+        expect(s.heapUsedMb, service).toBeGreaterThan(1)
+        expect(s.activeHandles, service).toBeGreaterThan(0)
+      }
+    }
+    expect(soak.samples.some((s) => s.settled > 0 && s.latencyMs.p50 !== null)).toBe(true)
+    expect(soak.totals.accepted).toBeGreaterThan(0)
+    expect(soak.totals.lost).toBe(0)
+    expect(soak.outboxEmptyAtEnd.verdict).toBe(true)
+    expect(soak.memoryFlat.line).toMatch(/^memory flat: (yes|no) \(first vs last span, MB: broker \d+→\d+, /)
+  }, 180_000)
 })
