@@ -63,6 +63,10 @@ runMain('drill', async () => {
       process.stdout.write(`lost: ${report.audit.lostIds.slice(0, 20).join(' ')}\n`)
     if (report.audit.duplicateIds.length > 0)
       process.stdout.write(`duplicated: ${report.audit.duplicateIds.slice(0, 20).join(' ')}\n`)
+    if (report.audit.republishedIds.length > 0)
+      process.stdout.write(
+        `edge result on Kafka twice (outbox at-least-once after a kill -9; one row in the database): ${report.audit.republishedIds.slice(0, 20).join(' ')}\n`,
+      )
     process.stdout.write(`report: ${out}\n`)
     passed = report.passed
   } finally {

@@ -15,8 +15,10 @@ export type PhaseCounts = {
   accepted: number
   /** Refusals by error code (EDGE_OUTBOX_FULL, EDGE_QUEUE_FULL, …): not accepted, not owed a result. */
   refused: Record<string, number>
-  /** POSTs with no HTTP answer (the edge process was down or killed mid-request). */
+  /** POSTs whose connection was refused or reset (the edge process was down or killed mid-request). */
   unreachable: number
+  /** POSTs not answered within the client's timeout (an overloaded edge; it may still have decided them). */
+  timedOut: number
   /** Accepted and escalated by the edge (its answer said `pending`). */
   escalated: number
   /** Final rows decided by the cloud / by the edge. */
@@ -26,8 +28,17 @@ export type PhaseCounts = {
   finalRows: number
   /** Escalated inspections without a cloud verdict in the database. */
   escalationsUnanswered: number
-  /** Inspections with more than one result or cloud verdict record on Kafka. */
+  /**
+   * Accepted inspections with more than one row or more than one cloud verdict record: the cloud
+   * answered twice. (The database holds one row per id by its primary key; counted anyway.)
+   */
   duplicates: number
+  /**
+   * Accepted inspections whose edge result is on Kafka more than once: the outbox is
+   * at-least-once (a kill -9 between the broker's ack and marking the row sent republishes it);
+   * the gateway's upsert absorbs it. Reported, not a failure.
+   */
+  resultRepublished: number
   /** Accepted inspections without a final verdict in the database. */
   lost: number
 }
@@ -41,6 +52,7 @@ export type AuditReport = {
   verdictRecords: number
   lostIds: string[]
   duplicateIds: string[]
+  republishedIds: string[]
 }
 
 type Row = { id: string; verdict: string | null; decided_by: string | null; escalated: boolean }
@@ -65,6 +77,8 @@ export async function audit(options: {
     await client.end()
   }
   const byId = new Map(rows.map((r) => [r.id, r]))
+  const rowCount = new Map<string, number>()
+  for (const r of rows) rowCount.set(r.id, (rowCount.get(r.id) ?? 0) + 1)
   const results = await recordCopies(options.kafkaBrokers, resultV1)
   const verdicts = await recordCopies(options.kafkaBrokers, verdictV2)
 
@@ -72,6 +86,7 @@ export async function audit(options: {
   const totals = emptyCounts('all')
   const lostIds: string[] = []
   const duplicateIds: string[] = []
+  const republishedIds: string[] = []
   const acknowledged = new Set<string>()
   for (const a of options.attempts) {
     let counts = phases.get(a.phase)
@@ -83,13 +98,16 @@ export async function audit(options: {
       c.sent++
       if (a.outcome === 'refused') c.refused[a.code ?? '?'] = (c.refused[a.code ?? '?'] ?? 0) + 1
       if (a.outcome === 'unreachable' || a.outcome === undefined) c.unreachable++
+      if (a.outcome === 'timeout') c.timedOut++
     }
     if (a.outcome !== 'accepted' || !a.inspectionId) continue
     const id = a.inspectionId
     acknowledged.add(id)
     const row = byId.get(id)
-    const duplicated = (results.get(id) ?? 0) > 1 || (verdicts.get(id) ?? 0) > 1
+    const duplicated = (rowCount.get(id) ?? 0) > 1 || (verdicts.get(id) ?? 0) > 1
+    const republished = (results.get(id) ?? 0) > 1
     if (duplicated) duplicateIds.push(id)
+    if (republished) republishedIds.push(id)
     if (!row?.verdict) lostIds.push(id)
     const escalated = a.edgeStatus === 'pending'
     for (const c of [counts, totals]) {
@@ -101,6 +119,7 @@ export async function audit(options: {
       if (row?.decided_by === 'edge') c.decidedByEdge++
       if (escalated && row?.decided_by !== 'cloud') c.escalationsUnanswered++
       if (duplicated) c.duplicates++
+      if (republished) c.resultRepublished++
     }
   }
   return {
@@ -111,6 +130,7 @@ export async function audit(options: {
     verdictRecords: sum(verdicts),
     lostIds,
     duplicateIds,
+    republishedIds,
   }
 }
 
@@ -121,12 +141,14 @@ function emptyCounts(phase: string): PhaseCounts {
     accepted: 0,
     refused: {},
     unreachable: 0,
+    timedOut: 0,
     escalated: 0,
     answeredByCloud: 0,
     decidedByEdge: 0,
     finalRows: 0,
     escalationsUnanswered: 0,
     duplicates: 0,
+    resultRepublished: 0,
     lost: 0,
   }
 }

@@ -6,14 +6,18 @@
 import { encodeGreyPng } from '../../../lib/vision/dataset/png-grey.ts'
 import { generateSample } from '../../../lib/vision/index.ts'
 
-/** What one POST got: `accepted` (2xx, with an inspection id), `refused` (an error code), `unreachable` (no HTTP answer). */
+/**
+ * What one POST got: `accepted` (2xx, with an inspection id), `refused` (an error code),
+ * `timeout` (no answer within the timeout: an overloaded edge, which may still decide it),
+ * `unreachable` (connection refused or reset: the edge process is down or was killed mid-request).
+ */
 export type Attempt = {
   seq: number
   phase: string
   /** ms since the stream started. */
   sentAt: number
   answeredAt?: number
-  outcome?: 'accepted' | 'refused' | 'unreachable'
+  outcome?: 'accepted' | 'refused' | 'timeout' | 'unreachable'
   httpStatus?: number
   /** Error code of a refusal, or the network error's name. */
   code?: string
@@ -30,7 +34,7 @@ export type TrafficOptions = {
   /** Seeds of the image pool (held-out range, far from training seeds). */
   firstSeed?: number
   poolSize?: number
-  /** Per-request timeout (ms). */
+  /** Per-request timeout (ms); default 30000, as the gateway's GATEWAY_EDGE_TIMEOUT_MS. */
   timeoutMs?: number
   onAccepted?: (attempt: Attempt) => void
 }
@@ -91,7 +95,7 @@ export class Traffic {
           method: 'POST',
           headers: { 'content-type': 'image/png' },
           body: image,
-          signal: AbortSignal.timeout(this.options.timeoutMs ?? 20_000),
+          signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
         },
       )
       const body = (await res.json()) as {
@@ -112,9 +116,9 @@ export class Traffic {
       }
     } catch (err) {
       attempt.answeredAt = this.now()
-      attempt.outcome = 'unreachable'
       const cause = (err as Error & { cause?: { code?: string } }).cause
       attempt.code = cause?.code ?? (err as Error).name
+      attempt.outcome = (err as Error).name === 'TimeoutError' ? 'timeout' : 'unreachable'
     }
   }
 }

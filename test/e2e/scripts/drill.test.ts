@@ -65,8 +65,10 @@ describe('the whole system under faults, one at a time (kill -9 broker, cloud, e
     }
     expect(report.audit.totals.finalRows).toBe(report.audit.totals.accepted)
     expect(report.audit.totals.answeredByCloud).toBe(report.audit.totals.escalated)
-    // Each accepted inspection once on the results topic and each escalation once on the verdicts topic.
-    expect(report.audit.resultRecords).toBe(report.audit.totals.accepted + report.audit.unacknowledgedRows)
+    // Every decided inspection's result on Kafka (some twice: the outbox is at-least-once across a kill -9).
+    expect(report.audit.resultRecords).toBeGreaterThanOrEqual(
+      report.audit.totals.accepted + report.audit.unacknowledgedRows,
+    )
     expect(report.audit.verdictRecords).toBeGreaterThanOrEqual(report.audit.totals.escalated)
     expect(report.proxyRefusedConnections).toBeGreaterThan(0)
   }, 330_000)
