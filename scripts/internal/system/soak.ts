@@ -131,8 +131,10 @@ export async function runSoak(system: TokenlineSystem, options: SoakOptions): Pr
   await watcher.close()
 
   const span = Math.min(5, options.minutes / 3)
-  const first = samples.filter((s) => s.atMin <= span + 1e-9)
-  const last = samples.filter((s) => s.atMin > options.minutes - span - 1e-9)
+  // Whole samples at each end (at least one): a time filter on rounded sample times can miss the first.
+  const perSpan = Math.max(1, Math.round((span * 60_000) / options.sampleMs))
+  const first = samples.slice(0, perSpan)
+  const last = samples.slice(-perSpan)
   const sent = traffic.attempts.length
   const count = (outcome: string) => traffic.attempts.filter((a) => a.outcome === outcome).length
   return {
