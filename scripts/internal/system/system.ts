@@ -124,13 +124,22 @@ export class TokenlineSystem {
   async startService(service: SystemService): Promise<void> {
     const existing = this.children.get(service)
     if (existing && !existing.hasExited) throw new Error(`${service} is already running`)
+    // Ready = its own "ready" log line as well as /readyz: on a shared machine another process can
+    // take a port between freePort() and the service's listen, and answer /readyz for it.
+    let saidReady!: () => void
+    const readyLine = new Promise<void>((resolve) => {
+      saidReady = resolve
+    })
     const child = new ChildService({
       name: service,
       main: join('services', service.startsWith('cloud') ? 'cloud' : service, 'src', 'main.ts'),
       cwd: root,
       env: this.env(service),
       prefix: service.padEnd(8),
-      print: (line) => this.log.write(`${new Date().toISOString()} ${line}\n`),
+      print: (line) => {
+        if (/ (edge|gateway|cloud) ready: | broker listening /.test(line)) saidReady()
+        this.log.write(`${new Date().toISOString()} ${line}\n`)
+      },
     })
     this.children.set(service, child)
     void child.exited.then((exit) => {
@@ -139,7 +148,13 @@ export class TokenlineSystem {
         `${service} exited by itself (${exit.signal ?? `code ${exit.code}`}); last output:\n${child.lastOutput()}`,
       )
     })
-    await child.waitReady(`${this.httpUrl(service)}/readyz`, this.options.readyTimeoutMs ?? 90_000)
+    const timeoutMs = this.options.readyTimeoutMs ?? 90_000
+    await child.waitReady(`${this.httpUrl(service)}/readyz`, timeoutMs)
+    const timer = setTimeout(() => saidReady(), timeoutMs)
+    await Promise.race([readyLine, child.exited])
+    clearTimeout(timer)
+    if (child.hasExited) throw child.exitedError('before it was ready')
+    await child.waitReady(`${this.httpUrl(service)}/readyz`, timeoutMs)
   }
 
   /** `kill -9`: the process gets no chance to flush, commit or say goodbye. */
