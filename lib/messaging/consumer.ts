@@ -311,8 +311,37 @@ async function startConsumer<T>(
   }
 }
 
-function commit(consumer: Consumer, topic: string, partition: number, offset: string): Promise<void> {
-  return consumer.commitOffsets([{ topic, partition, offset: (BigInt(offset) + 1n).toString() }])
+/**
+ * Group errors a commit can meet when the member has lost its place (the broker restarted and
+ * forgot the group, the session expired, a rebalance started): kafkajs' runner rejoins on these.
+ */
+const membershipErrorTypes = new Set([
+  'UNKNOWN_MEMBER_ID',
+  'ILLEGAL_GENERATION',
+  'REBALANCE_IN_PROGRESS',
+  'NOT_COORDINATOR_FOR_GROUP',
+])
+
+async function commit(consumer: Consumer, topic: string, partition: number, offset: string): Promise<void> {
+  try {
+    await consumer.commitOffsets([{ topic, partition, offset: (BigInt(offset) + 1n).toString() }])
+  } catch (err) {
+    // kafkajs' commitOffsets wraps a non-retriable protocol error in KafkaJSNonRetriableError,
+    // which its runner does not recognise: the consumer then crashes and never restarts (seen
+    // after a broker kill -9: "The coordinator is not aware of this member", restart=false).
+    // Thrown as it came from the broker, the runner rejoins the group, and the uncommitted
+    // records are delivered again (handlers are idempotent).
+    throw membershipError(err) ?? err
+  }
+}
+
+function membershipError(err: unknown): Error | undefined {
+  for (let e = err; typeof e === 'object' && e !== null; e = (e as { cause?: unknown }).cause) {
+    const type = (e as { type?: unknown }).type
+    if (typeof type === 'string' && membershipErrorTypes.has(type)) return e as Error
+    if ((e as { cause?: unknown }).cause === e) break
+  }
+  return undefined
 }
 
 function contextOf(record: RawRecord, attempt: number): MessageContext {
