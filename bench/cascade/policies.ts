@@ -92,61 +92,25 @@ const fmt = (t: number) => String(t).replace(/^0\./, '.')
 /** The benchmark's policies in run order: baselines first, then the sweeps. */
 export function benchPolicies(plan: PolicyPlan): BenchPolicy[] {
   const top = plan.ladder.at(-1) ?? plan.edgeBudget
-  const out: BenchPolicy[] = [
-    {
-      name: `all-edge-${plan.edgeBudget}`,
-      family: 'all-edge',
-      question: false,
-      baseline: true,
-      input: input(plan, {}),
-    },
-    {
-      name: `all-edge-${top}`,
-      family: 'all-edge',
-      question: false,
-      baseline: true,
-      input: input(plan, { budget: top }),
-    },
-    {
-      name: 'all-cloud',
-      family: 'all-cloud',
-      question: false,
-      baseline: true,
-      input: input(plan, { always: plan.labels }),
-    },
-  ]
+  const out: BenchPolicy[] = []
+  const add = (name: string, family: Family, o: Parameters<typeof input>[1]) =>
+    out.push({
+      name,
+      family,
+      question: o.question === true,
+      baseline: family === 'all-edge' || family === 'all-cloud',
+      input: input(plan, o),
+    })
+  add(`all-edge-${plan.edgeBudget}`, 'all-edge', {})
+  add(`all-edge-${top}`, 'all-edge', { budget: top })
+  add('all-cloud', 'all-cloud', { always: plan.labels })
   if (plan.questionThresholds.length > 0)
-    out.push({
-      name: 'all-cloud+q',
-      family: 'all-cloud',
-      question: true,
-      baseline: true,
-      input: input(plan, { always: plan.labels, question: true }),
-    })
-  for (const t of plan.thresholds)
-    out.push({
-      name: `cascade-c${fmt(t)}`,
-      family: 'cascade',
-      question: false,
-      baseline: false,
-      input: input(plan, { minConfidence: t }),
-    })
+    add('all-cloud+q', 'all-cloud', { always: plan.labels, question: true })
+  for (const t of plan.thresholds) add(`cascade-c${fmt(t)}`, 'cascade', { minConfidence: t })
   for (const t of plan.ladderThresholds)
-    out.push({
-      name: `ladder-c${fmt(t)}`,
-      family: 'ladder',
-      question: false,
-      baseline: false,
-      input: input(plan, { ladder: plan.ladder, minConfidence: t }),
-    })
+    add(`ladder-c${fmt(t)}`, 'ladder', { ladder: plan.ladder, minConfidence: t })
   for (const t of plan.questionThresholds)
-    out.push({
-      name: `ladder-c${fmt(t)}+q`,
-      family: 'ladder',
-      question: true,
-      baseline: false,
-      input: input(plan, { ladder: plan.ladder, minConfidence: t, question: true }),
-    })
+    add(`ladder-c${fmt(t)}+q`, 'ladder', { ladder: plan.ladder, minConfidence: t, question: true })
   return out
 }
 
