@@ -22,7 +22,7 @@ runMain('drill', async () => {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-')
   const out = resolve(root, config.DRILL_OUT ?? `tmp/drill/${stamp}/report.json`)
   const runDir = resolve(dirname(out), 'run')
-  const database = await createScratchDatabase(config.SYSTEM_POSTGRES_URL, 'tokenline_drill')
+  const database = await createScratchDatabase(config.SYSTEM_POSTGRES_URL, 'tokenline_drill_')
   const system = await TokenlineSystem.create({
     runDir,
     databaseUrl: database.url,

@@ -23,7 +23,7 @@ runMain('soak', async () => {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-')
   const out = resolve(root, config.SOAK_OUT ?? `tmp/soak/${stamp}/report.json`)
   const runDir = resolve(dirname(out), 'run')
-  const database = await createScratchDatabase(config.SYSTEM_POSTGRES_URL, 'tokenline_soak')
+  const database = await createScratchDatabase(config.SYSTEM_POSTGRES_URL, 'tokenline_soak_')
   const system = await TokenlineSystem.create({
     runDir,
     databaseUrl: database.url,
