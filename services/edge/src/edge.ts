@@ -5,7 +5,7 @@ import { openStorage, type Storage, storageTarget } from '../../../lib/db/index.
 import { newRegistry, ServiceHttp } from '../../../lib/http/index.ts'
 import { InferencePool, poolOptionsFromEnv } from '../../../lib/inference/index.ts'
 import type { Logger } from '../../../lib/log/index.ts'
-import { escalationV1, type PolicyV2, resultV1 } from '../../../lib/messaging/index.ts'
+import { escalationV1, FileDeadLetterLedger, type PolicyV2, resultV1 } from '../../../lib/messaging/index.ts'
 import { TokenCounter } from '../../../lib/policy/index.ts'
 import type { EdgeConfig } from './config.ts'
 import { EdgeError } from './errors.ts'
@@ -88,8 +88,9 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps): Promise<Run
       counter.add(lineId, tokens, now.getTime())
 
     const guard = new CapacityGuard(config, config.dataDir)
+    const deadLetterLedger = await FileDeadLetterLedger.open(join(nodeDir, 'dead-lettered.json'), log)
     const link = new KafkaLink(
-      { brokers: config.kafkaBrokers, nodeId: config.nodeId, registry },
+      { brokers: config.kafkaBrokers, nodeId: config.nodeId, registry, deadLetterLedger },
       {
         // A failure here is the node's own disk or database, never the message: retriable, so the
         // consumer retries with back-off instead of dead-lettering a good verdict or policy.
