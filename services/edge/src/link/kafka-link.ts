@@ -103,14 +103,29 @@ export class KafkaLink {
     await this.subscribing
   }
 
-  async close(): Promise<void> {
+  /**
+   * Leaves the groups and disconnects, waiting at most `graceMs` (ms): a broker that answers
+   * nothing (a silent cut) would hold a LeaveGroup or a disconnect for kafkajs' request timeout
+   * (30 s), and the process exits after close anyway.
+   */
+  async close(graceMs = 3000): Promise<void> {
     this.closed = true
     clearTimeout(this.timer)
     clearInterval(this.watchdog)
     // A connection round in progress is not awaited (kafkajs may take seconds to give up on an
     // absent broker); the loop sees `closed` and closes whatever it opened.
-    await this.messaging?.close()
+    const messaging = this.messaging
     this.messaging = undefined
+    if (!messaging) return
+    let timer: NodeJS.Timeout | undefined
+    const closed = await Promise.race([
+      messaging.close().then(() => true),
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), graceMs)
+      }),
+    ])
+    clearTimeout(timer)
+    if (!closed) this.log.warn({ graceMs }, 'Kafka connections did not close in time; leaving them')
   }
 
   private async connectLoop(): Promise<void> {
