@@ -42,7 +42,6 @@ export class KafkaLink {
   private messaging: Messaging | undefined
   private closed = false
   private connecting: Promise<void> | undefined
-  private subscribing: Promise<void> | undefined
   /** A consumer group of the current connection could not be joined: the watchdog reconnects. */
   private groupsFailed = false
   private timer: NodeJS.Timeout | undefined
@@ -97,12 +96,6 @@ export class KafkaLink {
     await this.connecting
   }
 
-  /** Resolves once connected and both consumer groups are joined or failed to join (tests). */
-  async subscribed(): Promise<void> {
-    await this.connecting
-    await this.subscribing
-  }
-
   /**
    * Leaves the groups and disconnects, waiting at most `graceMs` (ms): a broker that answers
    * nothing (a silent cut) would hold a LeaveGroup or a disconnect for kafkajs' request timeout
@@ -148,7 +141,8 @@ export class KafkaLink {
         this.groupsFailed = false
         this.messaging = messaging
         this.log.info({ brokers, round }, 'connected to Kafka; publishing the outbox')
-        this.subscribing = this.joinGroups(messaging)
+        // Never rejects (each join is settled and logged): not awaited, so the relay publishes now.
+        void this.joinGroups(messaging)
         return
       } catch (err) {
         await messaging?.close().catch(() => undefined)
@@ -189,7 +183,9 @@ export class KafkaLink {
     ])
     // Closed or replaced by the watchdog meanwhile: what joined late is closed by `messaging`.
     if (this.messaging !== messaging) return
-    const failed = joins.flatMap((j) => (j.status === 'rejected' ? [(j.reason as Error).message] : []))
+    const failed = joins.flatMap((j) =>
+      j.status === 'rejected' ? [j.reason instanceof Error ? j.reason.message : String(j.reason)] : [],
+    )
     if (failed.length > 0) {
       this.groupsFailed = true
       this.log.warn({ err: failed }, 'Kafka consumer groups not joined; reconnecting')
