@@ -4,6 +4,7 @@ import type { Logger } from '../log/index.ts'
 import type { MessageContract } from './contracts/contract.ts'
 import { headerText } from './contracts/contract.ts'
 import { dlqV1 } from './contracts/dlq.v1.ts'
+import { type DeadLetterLedger, deadLetterKey, MemoryDeadLetterLedger } from './dead-letter-ledger.ts'
 import { errorCodeOf, isRetriable, MessagingError } from './errors.ts'
 import { type ConnectRetryOptions, connectWithRetry } from './kafka.ts'
 import type { MessagingMetrics } from './metrics.ts'
@@ -71,6 +72,12 @@ type ConsumerOptions<T> = {
   connectRetry?: ConnectRetryOptions
   /** Counts outcomes, retries and handler time when given. */
   metrics?: MessagingMetrics
+  /**
+   * Records already dead-lettered, which are not dead-lettered again when delivered again (a
+   * replayed compacted topic, a redelivery after a lost commit). Default: in memory, for this
+   * subscription's life; give a `FileDeadLetterLedger` to remember across restarts.
+   */
+  deadLetterLedger?: DeadLetterLedger
 }
 
 export type SubscribeOptions<T> = ConsumerOptions<T> & { handler: MessageHandler<T> }
@@ -119,6 +126,7 @@ type Outcome =
  * are idempotent on the message's id).
  */
 export async function subscribe<T>(options: SubscribeOptions<T>): Promise<Subscription> {
+  options = withLedger(options)
   return startConsumer(options, (consumer, stop, log) => ({
     eachMessage: async ({ topic, partition, message, heartbeat }) => {
       if (stop.aborted) return
@@ -152,6 +160,7 @@ export async function subscribe<T>(options: SubscribeOptions<T>): Promise<Subscr
  */
 export async function subscribeBatches<T>(options: SubscribeBatchesOptions<T>): Promise<Subscription> {
   const maxBatch = options.maxBatch ?? 32
+  options = withLedger(options)
   return startConsumer(options, (consumer, stop, log) => ({
     eachBatchAutoResolve: false,
     eachBatch: async ({ batch, heartbeat, resolveOffset, isRunning, isStale }) => {
@@ -213,6 +222,10 @@ export async function subscribeBatches<T>(options: SubscribeBatchesOptions<T>): 
 }
 
 type RawRecord = { topic: string; partition: number; message: KafkaMessage }
+
+function withLedger<O extends ConsumerOptions<unknown>>(options: O): O {
+  return options.deadLetterLedger ? options : { ...options, deadLetterLedger: new MemoryDeadLetterLedger() }
+}
 
 async function startConsumer<T>(
   options: ConsumerOptions<T>,
@@ -420,6 +433,11 @@ async function deadLetter<T>(
   log: Logger,
 ): Promise<void> {
   const { topic, partition, message } = record
+  const key = deadLetterKey(options.groupId, record)
+  if (options.deadLetterLedger?.has(key)) {
+    log.debug({ partition, offset: message.offset }, 'message already dead-lettered; not again')
+    return
+  }
   const headers: Record<string, string> = {}
   for (const name of Object.keys(message.headers ?? {})) {
     const text = headerText(message.headers, name)
@@ -445,6 +463,16 @@ async function deadLetter<T>(
     deadLetteredAt: new Date().toISOString(),
     value: message.value ?? Buffer.alloc(0),
   })
+  // Remembering is best effort: the dead letter is published; a ledger that cannot write only
+  // means the record may be dead-lettered once more after a restart.
+  await options.deadLetterLedger
+    ?.add(key)
+    .catch((err: unknown) =>
+      log.warn(
+        { err: (err as Error).message, partition, offset: message.offset },
+        'dead-letter ledger not written',
+      ),
+    )
   options.metrics?.handled.inc({ topic, group: options.groupId, outcome: 'dead-lettered' })
   log.warn(
     {

@@ -18,6 +18,12 @@ export {
 } from './consumer.ts'
 export * from './contracts/index.ts'
 export {
+  type DeadLetterLedger,
+  deadLetterKey,
+  FileDeadLetterLedger,
+  MemoryDeadLetterLedger,
+} from './dead-letter-ledger.ts'
+export {
   errorCodeOf,
   isRetriable,
   MessagingError,

@@ -8,6 +8,7 @@ import {
   subscribe,
   subscribeBatches,
 } from './consumer.ts'
+import { MessagingError } from './errors.ts'
 import { type ConnectRetryOptions, connectWithRetry, createKafka } from './kafka.ts'
 import { MessagingMetrics } from './metrics.ts'
 import { MessageProducer } from './producer.ts'
@@ -80,6 +81,23 @@ export async function openMessaging(options: OpenMessagingOptions): Promise<Mess
   })
   await producer.connect()
   const subscriptions: Subscription[] = []
+  let closed = false
+  /**
+   * A subscription that joined its group after `close()` (joining can take a session timeout
+   * while a dead member holds the group) is closed at once instead of consuming unseen.
+   */
+  const keep = async (subscription: Subscription): Promise<Subscription> => {
+    if (!closed) {
+      subscriptions.push(subscription)
+      return subscription
+    }
+    await subscription.close()
+    throw new MessagingError(
+      'MESSAGING_SUBSCRIBE_FAILED',
+      'the messaging client was closed while this consumer was joining its group',
+      false,
+    )
+  }
   const provided = {
     kafka,
     brokers,
@@ -92,17 +110,14 @@ export async function openMessaging(options: OpenMessagingOptions): Promise<Mess
     kafka,
     producer,
     async subscribe(subscribeOptions) {
-      const subscription = await subscribe({ ...subscribeOptions, ...provided })
-      subscriptions.push(subscription)
-      return subscription
+      return keep(await subscribe({ ...subscribeOptions, ...provided }))
     },
     async subscribeBatches(subscribeOptions) {
-      const subscription = await subscribeBatches({ ...subscribeOptions, ...provided })
-      subscriptions.push(subscription)
-      return subscription
+      return keep(await subscribeBatches({ ...subscribeOptions, ...provided }))
     },
     isReady: () => producer.isConnected && subscriptions.every((s) => s.isReady()),
     async close() {
+      closed = true
       await Promise.all(subscriptions.map((s) => s.close()))
       await producer.disconnect()
     },

@@ -5,7 +5,7 @@ import { openStorage, type Storage, storageTarget } from '../../../lib/db/index.
 import { newRegistry, ServiceHttp } from '../../../lib/http/index.ts'
 import { InferencePool, poolOptionsFromEnv } from '../../../lib/inference/index.ts'
 import type { Logger } from '../../../lib/log/index.ts'
-import { escalationV1, type PolicyV2, resultV1 } from '../../../lib/messaging/index.ts'
+import { escalationV1, FileDeadLetterLedger, type PolicyV2, resultV1 } from '../../../lib/messaging/index.ts'
 import { TokenCounter } from '../../../lib/policy/index.ts'
 import type { EdgeConfig } from './config.ts'
 import { EdgeError } from './errors.ts'
@@ -70,6 +70,22 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps): Promise<Run
       owner: `edge-${config.nodeId}`,
     })
     closers.push(['storage', () => storage.close()])
+    // Runs last before the database closes: what an operator needs to know about this stop.
+    closers.push([
+      'outbox report',
+      async () => {
+        const depth = await storage.edgeOutbox.depth()
+        log.info(
+          {
+            outboxRows: depth.rows,
+            outboxBytes: depth.bytes,
+            oldestCreatedAt: depth.oldestCreatedAt,
+            outbox: depth.rows === 0 ? 'empty' : 'unsent records wait on disk; sent after the restart',
+          },
+          'edge stopped',
+        )
+      },
+    ])
     const models = await scanModels(config.modelsDir, log)
     if (models.edge.size === 0)
       throw new Error(`no edge model (manifest role "edge" with its ONNX file) under ${config.modelsDir}`)
@@ -88,8 +104,9 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps): Promise<Run
       counter.add(lineId, tokens, now.getTime())
 
     const guard = new CapacityGuard(config, config.dataDir)
+    const deadLetterLedger = await FileDeadLetterLedger.open(join(nodeDir, 'dead-lettered.json'), log)
     const link = new KafkaLink(
-      { brokers: config.kafkaBrokers, nodeId: config.nodeId, registry },
+      { brokers: config.kafkaBrokers, nodeId: config.nodeId, registry, deadLetterLedger },
       {
         // A failure here is the node's own disk or database, never the message: retriable, so the
         // consumer retries with back-off instead of dead-lettering a good verdict or policy.
@@ -195,14 +212,22 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps): Promise<Run
         },
       ],
     })
-    const port = await http.listen()
-    closers.push(['http', () => http.close()])
-    closers.push(['ingest queue', () => queue.close()])
-
+    // Closed in reverse: the camera and folders, the queue (new images are refused with
+    // EDGE_CLOSING, those in hand are committed), HTTP, then the relay and Kafka, each waited for a
+    // bounded time: a node cut off from the broker stops in seconds with its outbox on disk.
     link.start()
     closers.push(['kafka', () => link.close()])
     relay.start()
-    closers.push(['outbox relay', () => relay.stop()])
+    closers.push([
+      'outbox relay',
+      async () => {
+        if (!(await relay.stop()))
+          log.info('outbox relay stopped waiting for a send in flight; its records stay in the outbox')
+      },
+    ])
+    const port = await http.listen()
+    closers.push(['http', () => http.close()])
+    closers.push(['ingest queue', () => queue.close()])
 
     if (config.watchDir) {
       const watcher = new FolderWatcher(

@@ -6,6 +6,7 @@ import { EdgeError } from '../errors.ts'
 import type { Inspector } from '../inspect/inspector.ts'
 import type { EdgeMetrics } from '../metrics.ts'
 import type { PolicyStore } from '../policy/policy.store.ts'
+import { logEdgeRefusal } from './refusal-log.ts'
 import type { WorkQueue } from './work-queue.ts'
 
 export type IngestRoutesDeps = {
@@ -36,7 +37,9 @@ export function ingestRoutes(deps: IngestRoutesDeps): Route[] {
       }
       const match = /^\/v1\/inspections\/([^/]+)$/.exec(url.pathname)
       if (match && req.method === 'GET') {
-        await answer(deps, res, 200, () => deps.inspector.get(decodeURIComponent(match[1]!)))
+        await answer(deps, req, 'GET /v1/inspections/:id', res, 200, () =>
+          deps.inspector.get(decodeURIComponent(match[1]!)),
+        )
         return true
       }
       if (url.pathname === '/v1/lines' && req.method === 'GET') {
@@ -61,7 +64,7 @@ async function postInspection(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
-  await answer(deps, res, 201, async () => {
+  await answer(deps, req, 'POST /v1/inspections', res, 201, async () => {
     const lineId = url.searchParams.get('line')
     if (!lineId) {
       req.resume()
@@ -100,6 +103,8 @@ async function postInspection(
 
 async function answer(
   deps: IngestRoutesDeps,
+  req: IncomingMessage,
+  route: string,
   res: ServerResponse,
   status: number,
   produce: () => Promise<unknown>,
@@ -112,6 +117,14 @@ async function answer(
       if (err.code === 'EDGE_QUEUE_FULL') res.setHeader('retry-after', '1')
       if (err.code === 'EDGE_OUTBOX_FULL' || err.code === 'EDGE_DISK_FULL') res.setHeader('retry-after', '30')
       if (err.code === 'EDGE_BODY_TOO_LARGE') res.setHeader('connection', 'close')
+      logEdgeRefusal(deps.log, {
+        code: err.code,
+        status: err.status,
+        route,
+        remoteAddress: req.socket.remoteAddress,
+        lineId: new URL(req.url ?? '/', 'http://edge').searchParams.get('line'),
+        message: err.message,
+      })
       json(res, err.status, { error: { code: err.code, message: err.message, retriable: err.retriable } })
       return
     }

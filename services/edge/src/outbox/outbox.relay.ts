@@ -55,11 +55,25 @@ export class OutboxRelay {
     if (this.backoffMs === 0) this.wake?.()
   }
 
-  /** Stops after the pass in hand (its acknowledged rows are marked). */
-  async stop(): Promise<void> {
+  /**
+   * Stops after the send in hand, waiting for it at most `graceMs` (ms): with the broker
+   * unreachable a send is retried by kafkajs for seconds, and a shutdown must not wait on it.
+   * Rows whose send was not acknowledged stay in the outbox and go out after the restart (a send
+   * acknowledged after we stopped waiting is published again then; consumers are idempotent).
+   * @returns true when the relay stopped within the grace
+   */
+  async stop(graceMs = 2000): Promise<boolean> {
     this.stopped = true
     this.wake?.()
-    await this.loop
+    let timer: NodeJS.Timeout | undefined
+    const stopped = await Promise.race([
+      this.loop?.then(() => true),
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), graceMs)
+      }),
+    ])
+    clearTimeout(timer)
+    return stopped ?? true
   }
 
   private async run(): Promise<void> {
@@ -68,6 +82,8 @@ export class OutboxRelay {
       try {
         full = await this.pass()
       } catch (err) {
+        // After stop() the database may close under a pass the shutdown stopped waiting for.
+        if (this.stopped) break
         this.log.error({ err }, 'outbox relay pass failed')
         this.backoffMs = this.nextBackoff()
       }
@@ -97,6 +113,7 @@ export class OutboxRelay {
       return new Date(now.getTime() + this.backoffMs)
     }
     for (const [topic, list] of byTopic) {
+      if (this.stopped) break
       const contract = this.contracts.get(topic)
       if (!contract) {
         await this.storage.edgeOutbox.markFailed(
@@ -110,7 +127,12 @@ export class OutboxRelay {
         )
         continue
       }
+      let topicFailed = false
       for (const chunk of chunksOf(list, this.options.maxSendBytes)) {
+        // One unacknowledged send ends the pass for its topic: the next sends would meet the same
+        // outage, each after kafkajs' own retries (seconds), and a shutdown would wait for them
+        // all. Their rows stay due and go after the back-off; the other topic still gets a try.
+        if (topicFailed || this.stopped) break
         try {
           await producer.publishEncoded(contract, chunk.records)
           await this.storage.edgeOutbox.markSent(chunk.ids, this.clock())
@@ -130,6 +152,7 @@ export class OutboxRelay {
             )
             continue
           }
+          topicFailed = true
           const at = retryAt()
           await this.storage.edgeOutbox.markFailed(chunk.ids, (err as Error).message, at)
           this.log.warn(

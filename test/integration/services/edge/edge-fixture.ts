@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
-import { createLogger } from '../../../../lib/log/index.ts'
+import { createLogger, type Logger } from '../../../../lib/log/index.ts'
 import { type VerdictV2, verdictV2 } from '../../../../lib/messaging/contracts/verdict.v2.ts'
 import {
   type EscalationV1,
@@ -23,11 +23,12 @@ process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1'
 
 export type TestEdge = RunningEdge & { dataDir: string; cleanup: () => Promise<void> }
 
-/** An edge node on a free port with its own data dir, the shipped models and `env` on top. */
+/** An edge node on a free port with its own data dir, the shipped models and `env` on top; `log` captures its log. */
 export async function startTestEdge(
   brokers: string[],
   env: Record<string, string> = {},
   dataDir?: string,
+  log?: Logger,
 ): Promise<TestEdge> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'tokenline-edge-'))
   const config = loadConfig({
@@ -38,7 +39,7 @@ export async function startTestEdge(
     LOG_LEVEL: 'silent',
     ...env,
   })
-  const edge = await startEdge(config, { log: createLogger('edge', env.LOG_LEVEL ?? 'silent') })
+  const edge = await startEdge(config, { log: log ?? createLogger('edge', env.LOG_LEVEL ?? 'silent') })
   return {
     ...edge,
     dataDir: dir,
