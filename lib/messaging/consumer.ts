@@ -236,14 +236,44 @@ async function startConsumer<T>(
   ) => Omit<ConsumerRunConfig, 'autoCommit' | 'partitionsConsumedConcurrently'>,
 ): Promise<Subscription> {
   const log = options.logger.child({ topic: options.contract.topic, groupId: options.groupId })
+  const stop = new AbortController()
+  /** The consumer's start in flight (first run or a restart): settles once it joined or crashed. */
+  let starting: Promise<void> = Promise.resolve()
+  let restartTimer: NodeJS.Timeout | undefined
+  /** A restart is scheduled for the crash being handled (read by the CRASH listener). */
+  let restartScheduled = false
   const consumer: Consumer = options.kafka.consumer({
     groupId: options.groupId,
     sessionTimeout: options.sessionTimeoutMs ?? 30_000,
     heartbeatInterval: options.heartbeatIntervalMs ?? 3000,
     maxWaitTimeInMs: options.maxWaitMs ?? 500,
     allowAutoTopicCreation: false,
+    retry: {
+      retries: 5,
+      // kafkajs restarts a crashed consumer by itself on a timer, but `stop()` cannot cancel a
+      // restart whose group join is in flight: that join, once it succeeds (or fails and
+      // schedules one more restart), leaves a member kafkajs no longer controls, which owns
+      // partitions and drops their records (seen in the full fault drill: the edge's link closed
+      // its subscriptions during a cut and a second member per group came back with the broker).
+      // So kafkajs never restarts; this subscription does, and `close()` waits for that start.
+      restartOnFailure: async (err) => {
+        restartScheduled = !stop.signal.aborted
+        if (restartScheduled) {
+          // kafkajs' own wait: the retrier's last backoff, else 300 ms (ms).
+          const delayMs = (err as { retryTime?: number }).retryTime || 300
+          log.warn({ delayMs, err: err.message }, 'restarting the consumer')
+          restartTimer = setTimeout(() => {
+            restartTimer = undefined
+            if (stop.signal.aborted) return
+            starting = consumer
+              .run(runConfig)
+              .catch((e: Error) => log.error({ err: e.message }, 'consumer restart failed'))
+          }, delayMs)
+        }
+        return false
+      },
+    },
   })
-  const stop = new AbortController()
   let ready = false
   let resolveJoined!: () => void
   let rejectJoined!: (err: Error) => void
@@ -265,10 +295,12 @@ async function startConsumer<T>(
   })
   consumer.on(consumer.events.CRASH, (event) => {
     ready = false
-    log.error({ err: event.payload.error, restart: event.payload.restart }, 'consumer crashed')
+    const restart = restartScheduled
+    restartScheduled = false
+    log.error({ err: event.payload.error, restart }, 'consumer crashed')
     // kafkajs gives up on a non-retriable error (e.g. a session timeout the broker refuses): the
     // member will never join, so whoever waits for it must hear why instead of waiting forever.
-    if (!event.payload.restart) {
+    if (!restart) {
       const cause = event.payload.error
       rejectJoined(
         new MessagingError(
@@ -284,6 +316,12 @@ async function startConsumer<T>(
     ready = false
   })
 
+  const runConfig: ConsumerRunConfig = {
+    autoCommit: false,
+    partitionsConsumedConcurrently: options.concurrency ?? 1,
+    ...handlers(consumer, stop.signal, log),
+  }
+
   await connectWithRetry(`consumer ${options.groupId}`, () => consumer.connect(), {
     brokers: options.brokers,
     logger: log,
@@ -294,11 +332,8 @@ async function startConsumer<T>(
       topics: [options.contract.topic],
       fromBeginning: options.fromBeginning ?? true,
     })
-    await consumer.run({
-      autoCommit: false,
-      partitionsConsumedConcurrently: options.concurrency ?? 1,
-      ...handlers(consumer, stop.signal, log),
-    })
+    starting = consumer.run(runConfig)
+    await starting
   } catch (err) {
     await consumer.disconnect().catch(() => undefined)
     throw new MessagingError(
@@ -316,6 +351,11 @@ async function startConsumer<T>(
     close() {
       closing ??= (async () => {
         stop.abort()
+        clearTimeout(restartTimer)
+        // A restart's join in flight is let finish (joined, or crashed without another restart):
+        // stopped midway it would join anyway, out of reach. With the broker away this waits for
+        // kafkajs' join retries (≈ 10 s); callers that must stop sooner bound close() themselves.
+        await starting
         await consumer.disconnect()
         ready = false
       })()
