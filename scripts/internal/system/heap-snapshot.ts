@@ -87,5 +87,8 @@ export function heapGrowth(before: HeapSummary, after: HeapSummary, top = 15): C
       selfSizeDiff: b.selfSize - a.selfSize,
     })
   }
-  return rows.sort((x, y) => y.selfSizeDiff - x.selfSizeDiff || y.countDiff - x.countDiff).slice(0, top)
+  return rows
+    .filter((r) => r.selfSizeDiff > 0 || r.countDiff > 0)
+    .sort((x, y) => y.selfSizeDiff - x.selfSizeDiff || y.countDiff - x.countDiff)
+    .slice(0, top)
 }
