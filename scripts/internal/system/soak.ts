@@ -43,11 +43,13 @@ export type SoakOptions = {
 /**
  * The memory verdict's limit on the post-GC heap slope, MB per hour. Why 2: at 5 inspections/s a
  * service handles 18,000 requests or messages an hour, so 2 MB/h is about 115 bytes kept per
- * request, less than the smallest plausible per-request leak (a Map entry with a UUID key and a
- * small object, or one listener closure, is 150–300 bytes); and it sits well above the noise of the
- * fitted slope (post-GC heap wanders by a few hundred kB with the messages in flight, which over a
- * 20-minute window of 30 s samples gives a standard error of about 0.2–0.5 MB/h; the report prints
- * it). A leak below it would take weeks to reach V8's default heap limit.
+ * request. The least a service can keep per request is about that: the clouds' verdict ledger, a
+ * Map of UUID strings (one per verdict, about 100 B each with the Map's table), measured
+ * +1.6–1.7 MB/h at about 3.9 verdicts/s in the 40-minute soak, just under the limit; anything that
+ * keeps an object or a closure per request (150–300 B and up) goes over it. The noise is far
+ * below: post-GC heap wanders by a few hundred kB with the messages in flight, and a 30-minute
+ * window of 30 s samples gave a standard error of 0.1 MB/h (the report prints it). A leak below
+ * the limit would take weeks to reach V8's default heap limit.
  */
 export const heapSlopeLimitMbPerHour = 2
 
