@@ -3,7 +3,10 @@
  * cloud-b, edge; each a child process) under a steady stream for SOAK_MINUTES (default 30).
  * Samples memory, heap, handles, CPU, outbox depth and end-to-end latency every SOAK_SAMPLE_MS,
  * prints a row per sample, then computed verdicts (memory flat, handles flat, latency stable,
- * outbox empty at the end); writes the JSON report. Exits 1 when a verdict is "no" or an
+ * outbox empty at the end); writes the JSON report. Every service runs with
+ * `--inspect=127.0.0.1:0` here (only here), so each sample can force a full GC and read the heap
+ * after it, and heap snapshots at the start and the end of the memory window (after
+ * SOAK_WARMUP_MINUTES) land in `heap/` beside the report, compared by constructor. Exits 1 when a verdict is "no" or an
  * accepted inspection never reached the gateway. Settings: SOAK_* and SYSTEM_*
  * (scripts/internal/system/system.config.ts).
  */
@@ -11,7 +14,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { runMain } from '../lib/lifecycle/index.ts'
 import { createScratchDatabase } from './internal/system/scratch-database.ts'
-import { formatSoakHeader, runSoak } from './internal/system/soak.ts'
+import { formatHeapComparisons, formatSoakHeader, runSoak } from './internal/system/soak.ts'
 import { loadSoakConfig } from './internal/system/system.config.ts'
 import { TokenlineSystem } from './internal/system/system.ts'
 
@@ -30,6 +33,7 @@ runMain('soak', async () => {
     deadlineMs: 600_000,
     minConfidence: config.SYSTEM_MIN_CONFIDENCE,
     auditRate: 0.05,
+    inspect: true,
   })
   process.on('exit', () => system.killAll())
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130))
@@ -39,7 +43,7 @@ runMain('soak', async () => {
     await system.start()
     print(
       `soak: ${config.SOAK_MINUTES} min at ${config.SOAK_RATE}/s, a sample every ${config.SOAK_SAMPLE_MS / 1000} s ` +
-        '(latency = submit → final verdict visible in the gateway, ms; per service RSS MB / active handles / CPU % of one core)',
+        '(latency = submit → final verdict visible in the gateway, ms; per service RSS MB / heap used after a full GC MB / active handles / CPU % of one core)',
     )
     print(formatSoakHeader())
     const report = await runSoak(system, {
@@ -47,6 +51,8 @@ runMain('soak', async () => {
       rate: config.SOAK_RATE,
       sampleMs: config.SOAK_SAMPLE_MS,
       drainTimeoutMs: config.SOAK_DRAIN_TIMEOUT_MS,
+      warmupMinutes: config.SOAK_WARMUP_MINUTES,
+      snapshots: { dir: resolve(dirname(out), 'heap'), services: config.SOAK_SNAPSHOT_SERVICES },
       say: print,
     })
     mkdirSync(dirname(out), { recursive: true })
@@ -56,8 +62,15 @@ runMain('soak', async () => {
       `\n${totals.sent} sent, ${totals.accepted} accepted, ${totals.refused} refused, ${totals.unanswered} unanswered, ` +
         `${totals.lost} accepted without a final verdict in the gateway; spans compared: ${report.spanMin.toFixed(1)} min`,
     )
-    for (const f of [report.memoryFlat, report.handlesFlat, report.latencyStable, report.outboxEmptyAtEnd])
+    for (const f of [
+      report.memoryFlat,
+      report.rss,
+      report.handlesFlat,
+      report.latencyStable,
+      report.outboxEmptyAtEnd,
+    ])
       print(f.line)
+    for (const line of formatHeapComparisons(report.heapComparisons)) print(line)
     print(`report: ${out}`)
     passed =
       report.memoryFlat.verdict &&

@@ -23,6 +23,8 @@ export type ChildServiceOptions = {
   /** Receives every output line of the child, already prefixed and formatted. */
   print: (line: string) => void
   prefix: string
+  /** Node options before the entry (the soak's `--inspect=127.0.0.1:0`); none by default. */
+  nodeArgs?: string[]
 }
 
 /** How many of the child's last output lines are kept to explain a failed start. */
@@ -42,7 +44,7 @@ export class ChildService {
 
   constructor(private readonly options: ChildServiceOptions) {
     this.name = options.name
-    this.child = spawn(process.execPath, ['--import', 'tsx', options.main], {
+    this.child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', options.main], {
       cwd: options.cwd,
       env: options.env,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,10 +4,21 @@
  * default metrics on every /metrics), CPU seconds, the edge's unsent outbox rows, and the
  * end-to-end latency of the inspections whose final verdict became visible in the gateway in that
  * window (submit → verdict in the gateway's database, polled every 250 ms). At the end the stream
- * stops and the outbox must drain to empty. Flatness is computed, first span against last span.
+ * stops and the outbox must drain to empty. Handles and latency: first span against last span.
+ *
+ * Memory: heap used sampled without a GC swings by megabytes with whatever garbage happens to be
+ * waiting, so when the system runs with `inspect`, each sample also forces a full GC in every
+ * service over its inspector and reads `process.memoryUsage()` after it. The memory verdict is
+ * the least-squares slope of that post-GC heap over the window after the warm-up; RSS is reported
+ * beside it, not judged (the allocator keeps freed pages). Optionally, heap snapshots at the start
+ * and the end of that window, compared by constructor.
  */
+import { mkdirSync } from 'node:fs'
 import { cpus, freemem, loadavg, totalmem } from 'node:os'
+import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { type ConstructorGrowth, heapGrowth, readHeapSnapshot } from './heap-snapshot.ts'
+import { InspectorClient, type MemoryUsage } from './inspector-client.ts'
 import { drillLine, type SystemService, systemServices, type TokenlineSystem } from './system.ts'
 import { Traffic } from './traffic.ts'
 import { VerdictWatcher } from './verdict-watcher.ts'
@@ -18,8 +29,29 @@ export type SoakOptions = {
   rate: number
   sampleMs: number
   drainTimeoutMs: number
+  /** Minutes before the memory window starts; capped at half the run. Default 10. */
+  warmupMinutes?: number
+  /**
+   * Heap snapshots of these services at the start and the end of the memory window, written to
+   * `dir` (needs a system started with `inspect`). Each pauses its service for the seconds the
+   * snapshot takes.
+   */
+  snapshots?: { dir: string; services: readonly SystemService[] }
   say?: (line: string) => void
 }
+
+/**
+ * The memory verdict's limit on the post-GC heap slope, MB per hour. Why 2: at 5 inspections/s a
+ * service handles 18,000 requests or messages an hour, so 2 MB/h is about 115 bytes kept per
+ * request. The least a service can keep per request is about that: the clouds' verdict ledger, a
+ * Map of UUID strings (one per verdict, about 100 B each with the Map's table), measured
+ * +1.6–1.7 MB/h at about 3.9 verdicts/s in the 40-minute soak, just under the limit; anything that
+ * keeps an object or a closure per request (150–300 B and up) goes over it. The noise is far
+ * below: post-GC heap wanders by a few hundred kB with the messages in flight, and a 30-minute
+ * window of 30 s samples gave a standard error of 0.1 MB/h (the report prints it). A leak below
+ * the limit would take weeks to reach V8's default heap limit.
+ */
+export const heapSlopeLimitMbPerHour = 2
 
 export type ServiceSample = {
   rssMb: number | null
@@ -27,6 +59,8 @@ export type ServiceSample = {
   activeHandles: number | null
   /** CPU used in the window, per cent of one core. */
   cpuPercent: number | null
+  /** `process.memoryUsage()` right after a full GC forced over the inspector, MB; null without one. */
+  afterGc: { heapUsedMb: number; heapTotalMb: number; externalMb: number; rssMb: number } | null
 }
 
 export type SoakSample = {
@@ -45,6 +79,31 @@ export type SoakSample = {
 
 export type Flatness = { verdict: boolean; line: string }
 
+/** One service's memory over the window after the warm-up (first and last sample in it, fitted slope). */
+export type ServiceMemory = {
+  heapAfterGcStartMb: number | null
+  heapAfterGcEndMb: number | null
+  heapAfterGcSlopeMbPerHour: number | null
+  /** Standard error of that slope. */
+  heapAfterGcSlopeSeMbPerHour: number | null
+  rssStartMb: number | null
+  rssEndMb: number | null
+  rssSlopeMbPerHour: number | null
+  externalStartMb: number | null
+  externalEndMb: number | null
+}
+
+export type HeapComparison = {
+  service: SystemService
+  before: { atMin: number; file: string; bytes: number; tookMs: number }
+  after: { atMin: number; file: string; bytes: number; tookMs: number }
+  /** Sum of self sizes after minus before, MB. */
+  totalSelfSizeDiffMb: number
+  nodeCountDiff: number
+  /** Largest self-size growth first (bytes). */
+  top: ConstructorGrowth[]
+}
+
 export type SoakReport = {
   options: Omit<SoakOptions, 'say'>
   machine: {
@@ -56,9 +115,16 @@ export type SoakReport = {
     node: string
   }
   samples: SoakSample[]
-  /** Minutes compared at each end for the flatness verdicts. */
+  /** Minutes compared at each end for the handles and latency verdicts. */
   spanMin: number
+  /** The memory window: from the first sample at or after the warm-up to the last. */
+  memoryWindowMin: { from: number; to: number }
+  memory: Record<SystemService, ServiceMemory>
+  /** Post-GC heap slope of every service within {@link heapSlopeLimitMbPerHour}. */
   memoryFlat: Flatness
+  /** RSS over the same window, reported, not judged. */
+  rss: { line: string }
+  heapComparisons: HeapComparison[]
   handlesFlat: Flatness
   latencyStable: Flatness
   outboxEmptyAtEnd: Flatness
@@ -93,6 +159,25 @@ export async function runSoak(system: TokenlineSystem, options: SoakOptions): Pr
   })
   traffic.phase = 'soak'
   const samples: SoakSample[] = []
+  const probe = new MemoryProbe(system)
+  const warmupMin = Math.min(options.warmupMinutes ?? 10, options.minutes / 2)
+  const snapshots = options.snapshots && system.options.inspect ? options.snapshots : undefined
+  if (snapshots) mkdirSync(snapshots.dir, { recursive: true })
+  const taken: Partial<Record<SystemService, { before?: Snapshot; after?: Snapshot }>> = {}
+  const snapshotAll = async (when: 'before' | 'after', atMin: number) => {
+    for (const service of snapshots?.services ?? []) {
+      const file = join(snapshots!.dir, `${service}-${when === 'before' ? 'start' : 'end'}.heapsnapshot`)
+      const started = performance.now()
+      const bytes = await probe.snapshot(service, file)
+      const tookMs = Math.round(performance.now() - started)
+      if (bytes === null) {
+        say(`heap snapshot of ${service} failed (no inspector answer)`)
+        continue
+      }
+      taken[service] = { ...taken[service], [when]: { atMin, file, bytes, tookMs } }
+      say(`heap snapshot of ${service} at ${atMin.toFixed(2)} min: ${mb(bytes)} MB in ${tookMs} ms → ${file}`)
+    }
+  }
   let lastCpu = await cpuSeconds(system)
   let windowStart = 0
   watcher.start()
@@ -102,12 +187,17 @@ export async function runSoak(system: TokenlineSystem, options: SoakOptions): Pr
     while (traffic.now() < endAt) {
       await sleep(Math.min(options.sampleMs, Math.max(0, endAt - traffic.now())))
       const windowEnd = traffic.now()
-      const sample = await takeSample(system, traffic, watcher, windowStart, windowEnd, lastCpu)
+      const sample = await takeSample(system, probe, traffic, watcher, windowStart, windowEnd, lastCpu)
       lastCpu = sample.cpu
       samples.push(sample.sample)
       windowStart = windowEnd
       say(formatSoakRow(sample.sample))
+      const inWindow = samples.filter((x) => x.atMin >= warmupMin)
+      // The start snapshot right after the window's first sample, while the stream runs.
+      if (inWindow.length === 1 && traffic.now() < endAt) await snapshotAll('before', sample.sample.atMin)
     }
+    // The end snapshot right after the last sample, still under the same stream.
+    if (Object.keys(taken).length > 0) await snapshotAll('after', samples.at(-1)!.atMin)
   } finally {
     await traffic.stop()
   }
@@ -129,6 +219,33 @@ export async function runSoak(system: TokenlineSystem, options: SoakOptions): Pr
     await sleep(500)
   }
   await watcher.close()
+  await probe.close()
+
+  const heapComparisons: HeapComparison[] = []
+  for (const [service, pair] of Object.entries(taken) as [
+    SystemService,
+    { before?: Snapshot; after?: Snapshot },
+  ][]) {
+    if (!pair.before || !pair.after) continue
+    const before = readHeapSnapshot(pair.before.file)
+    const after = readHeapSnapshot(pair.after.file)
+    heapComparisons.push({
+      service,
+      before: pair.before,
+      after: pair.after,
+      totalSelfSizeDiffMb: mb(after.totalSelfSize - before.totalSelfSize)!,
+      nodeCountDiff: after.nodeCount - before.nodeCount,
+      top: heapGrowth(before, after, 15),
+    })
+  }
+
+  const memoryWindow = samples.filter((s) => s.atMin >= warmupMin)
+  // A heap snapshot leaves the process 60–140 MB more resident (measured in the 40-minute soak):
+  // RSS is fitted from the first sample after the start snapshot, the heap from the window's start.
+  const rssWindow = heapComparisons.length > 0 ? memoryWindow.slice(1) : memoryWindow
+  const memory = Object.fromEntries(
+    systemServices.map((service) => [service, serviceMemory(memoryWindow, rssWindow, service)]),
+  ) as Record<SystemService, ServiceMemory>
 
   const span = Math.min(5, options.minutes / 3)
   // Whole samples at each end (at least one): a time filter on rounded sample times can miss the first.
@@ -147,14 +264,14 @@ export async function runSoak(system: TokenlineSystem, options: SoakOptions): Pr
     machine,
     samples,
     spanMin: span,
-    memoryFlat: flat(
-      'memory flat',
-      'MB',
-      first,
-      last,
-      (s, svc) => s.services[svc].rssMb,
-      (a) => Math.max(0.1 * a, 16),
-    ),
+    memoryWindowMin: {
+      from: memoryWindow[0]?.atMin ?? warmupMin,
+      to: memoryWindow.at(-1)?.atMin ?? warmupMin,
+    },
+    memory,
+    memoryFlat: memoryFlat(memory, memoryWindow),
+    rss: { line: rssLine(memory, rssWindow) },
+    heapComparisons,
     handlesFlat: flat(
       'handles flat',
       'handles',
@@ -181,8 +298,50 @@ export async function runSoak(system: TokenlineSystem, options: SoakOptions): Pr
 
 type Cpu = Partial<Record<SystemService, { seconds: number; at: number }>>
 
+type Snapshot = HeapComparison['before']
+
+/** Inspector connections to the services, opened on first use and again after a restart. */
+class MemoryProbe {
+  private readonly clients = new Map<SystemService, { url: string; client: InspectorClient }>()
+
+  constructor(private readonly system: TokenlineSystem) {}
+
+  async afterGc(service: SystemService): Promise<MemoryUsage | null> {
+    const client = await this.client(service)
+    return client ? client.memoryAfterGc().catch(() => null) : null
+  }
+
+  async snapshot(service: SystemService, file: string): Promise<number | null> {
+    const client = await this.client(service)
+    return client ? client.takeHeapSnapshot(file).catch(() => null) : null
+  }
+
+  /** Detaches from every service: a process with a debugger attached waits for it at exit. */
+  async close(): Promise<void> {
+    for (const { client } of this.clients.values()) await client.close()
+    this.clients.clear()
+  }
+
+  private async client(service: SystemService): Promise<InspectorClient | null> {
+    const url = this.system.inspectorUrl(service)
+    if (!url) return null
+    const known = this.clients.get(service)
+    if (known && known.url === url && known.client.isOpen) return known.client
+    await known?.client.close()
+    try {
+      const client = await InspectorClient.connect(url)
+      this.clients.set(service, { url, client })
+      return client
+    } catch {
+      this.clients.delete(service)
+      return null
+    }
+  }
+}
+
 async function takeSample(
   system: TokenlineSystem,
+  probe: MemoryProbe,
   traffic: Traffic,
   watcher: VerdictWatcher,
   from: number,
@@ -202,6 +361,7 @@ async function takeSample(
     const now = performance.now()
     const before = lastCpu[service]
     if (seconds !== null) cpu[service] = { seconds, at: now }
+    const usage = await probe.afterGc(service)
     services[service] = {
       rssMb: mb(metric(metrics, service, 'process_resident_memory_bytes')),
       heapUsedMb: mb(metric(metrics, service, 'nodejs_heap_size_used_bytes')),
@@ -210,6 +370,12 @@ async function takeSample(
         seconds !== null && before && seconds >= before.seconds
           ? Math.round(((seconds - before.seconds) / ((now - before.at) / 1000)) * 1000) / 10
           : null,
+      afterGc: usage && {
+        heapUsedMb: mb(usage.heapUsed)!,
+        heapTotalMb: mb(usage.heapTotal)!,
+        externalMb: mb(usage.external)!,
+        rssMb: mb(usage.rss)!,
+      },
     }
   }
   const outboxRows = await system.edgeHealth().then(
@@ -274,6 +440,94 @@ const mean = (values: (number | null)[]) => {
   return known.length === 0 ? null : known.reduce((a, b) => a + b, 0) / known.length
 }
 
+/** Least-squares slope of `points` (x in hours), with its standard error; null below 3 points. */
+export function slope(points: { x: number; y: number }[]): { slope: number; se: number } | null {
+  const n = points.length
+  if (n < 3) return null
+  const mx = points.reduce((a, p) => a + p.x, 0) / n
+  const my = points.reduce((a, p) => a + p.y, 0) / n
+  const sxx = points.reduce((a, p) => a + (p.x - mx) ** 2, 0)
+  if (sxx === 0) return null
+  const b = points.reduce((a, p) => a + (p.x - mx) * (p.y - my), 0) / sxx
+  const residual = points.reduce((a, p) => a + (p.y - my - b * (p.x - mx)) ** 2, 0)
+  return { slope: b, se: Math.sqrt(residual / (n - 2) / sxx) }
+}
+
+const round1 = (v: number | null | undefined) => (v == null ? null : Math.round(v * 10) / 10)
+
+function serviceMemory(window: SoakSample[], rssWindow: SoakSample[], service: SystemService): ServiceMemory {
+  const series = (value: (s: ServiceSample) => number | null | undefined, samples = window) =>
+    samples
+      .map((s) => ({ x: s.atMin / 60, y: value(s.services[service]) }))
+      .filter((p): p is { x: number; y: number } => p.y != null)
+  const heap = series((s) => s.afterGc?.heapUsedMb)
+  // RSS after the GC when the inspector answered (less noise), else prom-client's.
+  const rss = series((s) => s.afterGc?.rssMb ?? s.rssMb, rssWindow)
+  const external = series((s) => s.afterGc?.externalMb)
+  const heapFit = slope(heap)
+  return {
+    heapAfterGcStartMb: heap[0]?.y ?? null,
+    heapAfterGcEndMb: heap.at(-1)?.y ?? null,
+    heapAfterGcSlopeMbPerHour: round1(heapFit?.slope),
+    heapAfterGcSlopeSeMbPerHour: round1(heapFit?.se),
+    rssStartMb: rss[0]?.y ?? null,
+    rssEndMb: rss.at(-1)?.y ?? null,
+    rssSlopeMbPerHour: round1(slope(rss)?.slope),
+    externalStartMb: external[0]?.y ?? null,
+    externalEndMb: external.at(-1)?.y ?? null,
+  }
+}
+
+const windowText = (window: SoakSample[]) =>
+  window.length === 0
+    ? 'no samples after the warm-up'
+    : `minutes ${window[0]!.atMin.toFixed(1)}–${window.at(-1)!.atMin.toFixed(1)}, ${window.length} samples`
+
+/** Flat when every service's post-GC heap slope is known and at most {@link heapSlopeLimitMbPerHour}. */
+function memoryFlat(memory: Record<SystemService, ServiceMemory>, window: SoakSample[]): Flatness {
+  let verdict = true
+  const parts = systemServices.map((service) => {
+    const m = memory[service]
+    if (m.heapAfterGcSlopeMbPerHour === null) {
+      verdict = false
+      return `${service} ?`
+    }
+    if (m.heapAfterGcSlopeMbPerHour > heapSlopeLimitMbPerHour) verdict = false
+    const sign = m.heapAfterGcSlopeMbPerHour >= 0 ? '+' : ''
+    return `${service} ${m.heapAfterGcStartMb}→${m.heapAfterGcEndMb} (${sign}${m.heapAfterGcSlopeMbPerHour} ± ${m.heapAfterGcSlopeSeMbPerHour})`
+  })
+  return {
+    verdict,
+    line: `memory flat: ${verdict ? 'yes' : 'no'} (post-GC heap used, ${windowText(window)}, MB and slope MB/h, limit ${heapSlopeLimitMbPerHour}: ${parts.join(', ')})`,
+  }
+}
+
+function rssLine(memory: Record<SystemService, ServiceMemory>, window: SoakSample[]): string {
+  const parts = systemServices.map((service) => {
+    const m = memory[service]
+    if (m.rssSlopeMbPerHour === null) return `${service} ?`
+    const sign = m.rssSlopeMbPerHour >= 0 ? '+' : ''
+    return `${service} ${m.rssStartMb?.toFixed(0)}→${m.rssEndMb?.toFixed(0)} (${sign}${m.rssSlopeMbPerHour})`
+  })
+  return `rss, not judged: ${windowText(window)}, MB and slope MB/h: ${parts.join(', ')}`
+}
+
+/** Top growing constructors of each compared snapshot pair, a line each. */
+export function formatHeapComparisons(comparisons: HeapComparison[]): string[] {
+  const lines: string[] = []
+  for (const c of comparisons) {
+    lines.push(
+      `heap snapshots of ${c.service}, ${c.before.atMin.toFixed(1)} → ${c.after.atMin.toFixed(1)} min: ` +
+        `self size ${c.totalSelfSizeDiffMb >= 0 ? '+' : ''}${c.totalSelfSizeDiffMb} MB, ${c.nodeCountDiff >= 0 ? '+' : ''}${c.nodeCountDiff} objects; top growth by constructor:`,
+    )
+    for (const g of c.top)
+      lines.push(
+        `  ${g.name.slice(0, 60).padEnd(60)} ${`${g.countBefore}→${g.countAfter}`.padStart(17)} ${`${g.countDiff >= 0 ? '+' : ''}${g.countDiff}`.padStart(8)} ${`${g.selfSizeDiff >= 0 ? '+' : ''}${(g.selfSizeDiff / 1024).toFixed(1)} kB`.padStart(12)}`,
+      )
+  }
+  return lines
+}
+
 /** Per service: mean over the first span against the last; flat when the growth stays within `allowed(first)`. */
 function flat(
   what: string,
@@ -317,7 +571,7 @@ function latencyStable(first: SoakSample[], last: SoakSample[]): Flatness {
 }
 
 export function formatSoakHeader(): string {
-  const services = systemServices.map((s) => `${s} MB/h/cpu%`.padStart(20)).join(' ')
+  const services = systemServices.map((s) => `${s} rss/heap/h/cpu%`.padStart(24)).join(' ')
   return `${'min'.padStart(6)} ${'acc'.padStart(5)} ${'ref'.padStart(4)} ${'p50'.padStart(6)} ${'p95'.padStart(6)} ${'p99'.padStart(6)} ${'outbox'.padStart(6)} ${services}`
 }
 
@@ -326,7 +580,9 @@ export function formatSoakRow(s: SoakSample): string {
   const services = systemServices
     .map((svc) => {
       const x = s.services[svc]
-      return `${x.rssMb ?? '?'}/${x.activeHandles ?? '?'}/${x.cpuPercent ?? '?'}`.padStart(20)
+      return `${x.rssMb ?? '?'}/${x.afterGc?.heapUsedMb ?? '?'}/${x.activeHandles ?? '?'}/${x.cpuPercent ?? '?'}`.padStart(
+        24,
+      )
     })
     .join(' ')
   return `${s.atMin.toFixed(2).padStart(6)} ${n(s.accepted, 5)} ${n(s.refused, 4)} ${n(s.latencyMs.p50, 6)} ${n(s.latencyMs.p95, 6)} ${n(s.latencyMs.p99, 6)} ${n(s.outboxRows, 6)} ${services}`

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { type Env, nonNegativeIntVar, parseEnv, positiveIntVar } from '../../../lib/config/index.ts'
+import { type SystemService, systemServices } from './system.ts'
 
 const rateVar = (defaultRate: number) =>
   z.coerce
@@ -64,6 +65,31 @@ const soakEnv = z.object({
   SOAK_SAMPLE_MS: positiveIntVar(30_000, 'a positive number of milliseconds'),
   /** After the stream stops, how long the outbox and the last verdicts may take, ms; default 2 minutes. */
   SOAK_DRAIN_TIMEOUT_MS: positiveIntVar(120_000, 'a positive number of milliseconds'),
+  /** Minutes before the memory window starts (the verdict fits the post-GC heap after it); default 10, capped at half the run. */
+  SOAK_WARMUP_MINUTES: z.coerce
+    .number({ error: 'expected minutes >= 0' })
+    .min(0, { error: 'expected minutes >= 0' })
+    .default(10),
+  /** Services heap-snapshotted at the start and end of the memory window, comma-separated, or "none"; default all five. */
+  SOAK_SNAPSHOT_SERVICES: z
+    .string()
+    .default(systemServices.join(','))
+    .transform((v, ctx) => {
+      const names =
+        v === 'none'
+          ? []
+          : v
+              .split(',')
+              .map((s) => s.trim())
+              .filter((s) => s !== '')
+      const unknown = names.filter((n) => !(systemServices as readonly string[]).includes(n))
+      if (unknown.length > 0)
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected "none" or a comma-separated list of ${systemServices.join(', ')}; got ${unknown.join(', ')}`,
+        })
+      return names as SystemService[]
+    }),
   /** Report file (JSON); default tmp/soak/<time>/report.json. */
   SOAK_OUT: z.string().optional(),
 })

@@ -9,6 +9,7 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { ChildService } from '../child-service.ts'
 import { freePort } from '../free-port.ts'
+import { parseInspectorUrl } from './inspector-client.ts'
 import { KafkaLinkProxy } from './kafka-link-proxy.ts'
 
 const root = resolve(import.meta.dirname, '../../..')
@@ -34,6 +35,11 @@ export type SystemOptions = {
   auditRate: number
   /** Longest wait for one service to answer /readyz (ms). */
   readyTimeoutMs?: number
+  /**
+   * Start every service with `--inspect=127.0.0.1:0` (the soak: a GC and heap snapshots from
+   * outside); the inspector's URL comes from the child's "Debugger listening on" line. Off by default.
+   */
+  inspect?: boolean
 }
 
 type Ports = {
@@ -59,6 +65,8 @@ export class TokenlineSystem {
   /** Child exits nobody asked for: a service that died by itself. */
   readonly unexpectedExits: string[] = []
   private readonly expected = new Set<ChildService>()
+  /** Inspector WebSocket URL of each service's current process (only with `inspect`). */
+  private readonly inspectorUrls = new Map<SystemService, string>()
   /** Extra environment for the edge's next start (EDGE_OUTBOX_MAX_ROWS in the outbox phase). */
   edgeEnv: Record<string, string> = {}
 
@@ -130,14 +138,18 @@ export class TokenlineSystem {
     const readyLine = new Promise<void>((resolve) => {
       saidReady = resolve
     })
+    this.inspectorUrls.delete(service)
     const child = new ChildService({
       name: service,
+      nodeArgs: this.options.inspect ? ['--inspect=127.0.0.1:0'] : [],
       main: join('services', service.startsWith('cloud') ? 'cloud' : service, 'src', 'main.ts'),
       cwd: root,
       env: this.env(service),
       prefix: service.padEnd(8),
       print: (line) => {
         if (/ (edge|gateway|cloud) ready: | broker listening /.test(line)) saidReady()
+        const inspectorUrl = this.options.inspect ? parseInspectorUrl(line) : null
+        if (inspectorUrl) this.inspectorUrls.set(service, inspectorUrl)
         this.log.write(`${new Date().toISOString()} ${line}\n`)
       },
     })
@@ -171,6 +183,11 @@ export class TokenlineSystem {
     if (!child || child.hasExited) return
     this.expected.add(child)
     await child.stop(timeoutMs)
+  }
+
+  /** The service's inspector URL, when started with `inspect` and its process printed one. */
+  inspectorUrl(service: SystemService): string | undefined {
+    return this.inspectorUrls.get(service)
   }
 
   pid(service: SystemService): number | undefined {
