@@ -8,7 +8,8 @@ parameters under their module names (`model.<name>`); the weights of linear laye
 linear layers in the order the graph uses them. The result is only written when the rebuilt
 model reproduces the model's `golden.json` (PyTorch outputs recorded at export, on the committed
 golden images tokenized by `npm run tokenize`) within its
-tolerance. Writes a checkpoint `train.py --init` reads: {"model", "steps", "seconds"}.
+tolerance; a model without golden.json (a candidate exported elsewhere) is written unchecked, and
+golden.py plus the serving path's golden test check it instead. Writes a checkpoint `train.py --init` and `golden.py --checkpoint` read: {"model", "config", "steps", "seconds"}.
 """
 
 import argparse
@@ -102,18 +103,28 @@ def main(argv=None):
     args = p.parse_args(argv)
     with open(os.path.join(args.model_dir, "manifest.json")) as f:
         manifest = json.load(f)
-    with open(os.path.join(args.model_dir, "golden.json")) as f:
-        golden = json.load(f)
     model = TokenViT(**manifest["training"]["architecture"])
     import_weights(model, os.path.join(args.model_dir, manifest["file"]))
-    q = manifest.get("question") or {}
-    worst = check_golden(model, golden, TensorSet(args.tokens), q.get("vocab"), int(q.get("maxLength", 8)))
-    print(f"{args.model_dir}: rebuilt {sum(p.numel() for p in model.parameters())} parameters, "
-          f"largest difference to golden.json {worst:.2e} (tolerance {golden['tolerance']})")
-    if worst > golden["tolerance"]:
-        raise SystemExit("the rebuilt model does not reproduce golden.json; not written")
+    count = sum(p.numel() for p in model.parameters())
+    golden_path = os.path.join(args.model_dir, "golden.json")
+    if os.path.exists(golden_path):
+        with open(golden_path) as f:
+            golden = json.load(f)
+        q = manifest.get("question") or {}
+        worst = check_golden(model, golden, TensorSet(args.tokens), q.get("vocab"), int(q.get("maxLength", 8)))
+        print(f"{args.model_dir}: rebuilt {count} parameters, "
+              f"largest difference to golden.json {worst:.2e} (tolerance {golden['tolerance']})")
+        if worst > golden["tolerance"]:
+            raise SystemExit("the rebuilt model does not reproduce golden.json; not written")
+    else:
+        # A candidate exported elsewhere has no golden outputs yet. Nothing here can run the ONNX
+        # file (Debian's onnx 1.12 has no reference evaluator), so the check moves downstream:
+        # golden.py records this checkpoint's outputs and the serving path's golden test compares
+        # onnxruntime-node against them, which fails if the weights were mapped wrongly.
+        print(f"{args.model_dir}: rebuilt {count} parameters; no golden.json to check against: run "
+              "golden.py with this checkpoint, then the golden test (onnxruntime vs PyTorch)")
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    torch.save({"model": model.state_dict(), "steps": 0, "seconds": 0.0,
+    torch.save({"model": model.state_dict(), "config": model.config, "steps": 0, "seconds": 0.0,
                 "importedFrom": {"model": manifest["name"], "sha256": manifest["sha256"]}}, args.out)
     print(f"wrote {args.out}")
 
