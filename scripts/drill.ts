@@ -7,35 +7,17 @@
  * Settings: DRILL_* and SYSTEM_* (scripts/internal/system/system.config.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
+import { dirname } from 'node:path'
 import { runMain } from '../lib/lifecycle/index.ts'
 import { formatDrillTable, runDrill } from './internal/system/drill.ts'
-import { createScratchDatabase } from './internal/system/scratch-database.ts'
 import { loadDrillConfig } from './internal/system/system.config.ts'
-import { TokenlineSystem } from './internal/system/system.ts'
+import { startSystemRun } from './internal/system/system-run.ts'
 
-const root = resolve(import.meta.dirname, '..')
 const say = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`)
 
 runMain('drill', async () => {
   const config = loadDrillConfig(process.env)
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-')
-  const out = resolve(root, config.DRILL_OUT ?? `tmp/drill/${stamp}/report.json`)
-  const runDir = resolve(dirname(out), 'run')
-  const database = await createScratchDatabase(config.SYSTEM_POSTGRES_URL, 'tokenline_drill_')
-  const system = await TokenlineSystem.create({
-    runDir,
-    databaseUrl: database.url,
-    deadlineMs: 600_000,
-    minConfidence: config.SYSTEM_MIN_CONFIDENCE,
-    auditRate: 0.05,
-  })
-  process.on('exit', () => system.killAll())
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130))
-  say(`services log: ${system.logFile}; database ${database.name}`)
-  let passed = false
-  try {
-    await system.start()
+  await startSystemRun({ name: 'drill', config, out: config.DRILL_OUT, say }, async (system, out) => {
     say('broker, gateway, cloud-a, cloud-b and edge are up; the drill line has its policy')
     const report = await runDrill(system, {
       rate: config.DRILL_RATE,
@@ -68,11 +50,6 @@ runMain('drill', async () => {
         `edge result on Kafka twice (outbox at-least-once after a kill -9; one row in the database): ${report.audit.republishedIds.slice(0, 20).join(' ')}\n`,
       )
     process.stdout.write(`report: ${out}\n`)
-    passed = report.passed
-  } finally {
-    await system.close()
-    if (passed && !config.SYSTEM_KEEP) await database.drop()
-    else say(`kept database ${database.name} and ${runDir} for a look`)
-  }
-  process.exit(passed ? 0 : 1)
+    return report.passed
+  })
 })

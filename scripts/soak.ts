@@ -13,75 +13,55 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { runMain } from '../lib/lifecycle/index.ts'
-import { createScratchDatabase } from './internal/system/scratch-database.ts'
 import { formatHeapComparisons, formatSoakHeader, runSoak } from './internal/system/soak.ts'
 import { loadSoakConfig } from './internal/system/system.config.ts'
-import { TokenlineSystem } from './internal/system/system.ts'
+import { startSystemRun } from './internal/system/system-run.ts'
 
-const root = resolve(import.meta.dirname, '..')
 const print = (line: string) => process.stdout.write(`${line}\n`)
 
 runMain('soak', async () => {
   const config = loadSoakConfig(process.env)
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-')
-  const out = resolve(root, config.SOAK_OUT ?? `tmp/soak/${stamp}/report.json`)
-  const runDir = resolve(dirname(out), 'run')
-  const database = await createScratchDatabase(config.SYSTEM_POSTGRES_URL, 'tokenline_soak_')
-  const system = await TokenlineSystem.create({
-    runDir,
-    databaseUrl: database.url,
-    deadlineMs: 600_000,
-    minConfidence: config.SYSTEM_MIN_CONFIDENCE,
-    auditRate: 0.05,
-    inspect: true,
-  })
-  process.on('exit', () => system.killAll())
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130))
-  print(`services log: ${system.logFile}; database ${database.name}`)
-  let passed = false
-  try {
-    await system.start()
-    print(
-      `soak: ${config.SOAK_MINUTES} min at ${config.SOAK_RATE}/s, a sample every ${config.SOAK_SAMPLE_MS / 1000} s ` +
-        '(latency = submit → final verdict visible in the gateway, ms; per service RSS MB / heap used after a full GC MB / active handles / CPU % of one core)',
-    )
-    print(formatSoakHeader())
-    const report = await runSoak(system, {
-      minutes: config.SOAK_MINUTES,
-      rate: config.SOAK_RATE,
-      sampleMs: config.SOAK_SAMPLE_MS,
-      drainTimeoutMs: config.SOAK_DRAIN_TIMEOUT_MS,
-      warmupMinutes: config.SOAK_WARMUP_MINUTES,
-      snapshots: { dir: resolve(dirname(out), 'heap'), services: config.SOAK_SNAPSHOT_SERVICES },
-      say: print,
-    })
-    mkdirSync(dirname(out), { recursive: true })
-    writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`)
-    const { totals } = report
-    print(
-      `\n${totals.sent} sent, ${totals.accepted} accepted, ${totals.refused} refused, ${totals.unanswered} unanswered, ` +
-        `${totals.lost} accepted without a final verdict in the gateway; spans compared: ${report.spanMin.toFixed(1)} min`,
-    )
-    for (const f of [
-      report.memoryFlat,
-      report.rss,
-      report.handlesFlat,
-      report.latencyStable,
-      report.outboxEmptyAtEnd,
-    ])
-      print(f.line)
-    for (const line of formatHeapComparisons(report.heapComparisons)) print(line)
-    print(`report: ${out}`)
-    passed =
-      report.memoryFlat.verdict &&
-      report.handlesFlat.verdict &&
-      report.latencyStable.verdict &&
-      report.outboxEmptyAtEnd.verdict &&
-      totals.lost === 0
-  } finally {
-    await system.close()
-    if (passed && !config.SYSTEM_KEEP) await database.drop()
-    else print(`kept database ${database.name} and ${runDir} for a look`)
-  }
-  process.exit(passed ? 0 : 1)
+  await startSystemRun(
+    { name: 'soak', config, out: config.SOAK_OUT, inspect: true, say: print },
+    async (system, out) => {
+      print(
+        `soak: ${config.SOAK_MINUTES} min at ${config.SOAK_RATE}/s, a sample every ${config.SOAK_SAMPLE_MS / 1000} s ` +
+          '(latency = submit → final verdict visible in the gateway, ms; per service RSS MB / heap used after a full GC MB / active handles / CPU % of one core)',
+      )
+      print(formatSoakHeader())
+      const report = await runSoak(system, {
+        minutes: config.SOAK_MINUTES,
+        rate: config.SOAK_RATE,
+        sampleMs: config.SOAK_SAMPLE_MS,
+        drainTimeoutMs: config.SOAK_DRAIN_TIMEOUT_MS,
+        warmupMinutes: config.SOAK_WARMUP_MINUTES,
+        snapshots: { dir: resolve(dirname(out), 'heap'), services: config.SOAK_SNAPSHOT_SERVICES },
+        say: print,
+      })
+      mkdirSync(dirname(out), { recursive: true })
+      writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`)
+      const { totals } = report
+      print(
+        `\n${totals.sent} sent, ${totals.accepted} accepted, ${totals.refused} refused, ${totals.unanswered} unanswered, ` +
+          `${totals.lost} accepted without a final verdict in the gateway; spans compared: ${report.spanMin.toFixed(1)} min`,
+      )
+      for (const f of [
+        report.memoryFlat,
+        report.rss,
+        report.handlesFlat,
+        report.latencyStable,
+        report.outboxEmptyAtEnd,
+      ])
+        print(f.line)
+      for (const line of formatHeapComparisons(report.heapComparisons)) print(line)
+      print(`report: ${out}`)
+      return (
+        report.memoryFlat.verdict &&
+        report.handlesFlat.verdict &&
+        report.latencyStable.verdict &&
+        report.outboxEmptyAtEnd.verdict &&
+        totals.lost === 0
+      )
+    },
+  )
 })

@@ -28,6 +28,9 @@ const systemShape = {
     .default(0.9),
 }
 
+/** The settings every whole-system run (drill, soak) reads. */
+export type SystemConfig = z.output<z.ZodObject<typeof systemShape>>
+
 const drillEnv = z.object({
   ...systemShape,
   DRILL_RATE: rateVar(5),

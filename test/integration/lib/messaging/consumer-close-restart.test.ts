@@ -22,10 +22,8 @@ import {
   MessageProducer,
   subscribe,
 } from '../../../../lib/messaging/index.ts'
-import { startBroker } from '../../../../services/broker/src/broker.ts'
-import { loadConfig } from '../../../../services/broker/src/config.ts'
 import { escalation } from '../../../unit/lib/messaging/contracts/fixtures.ts'
-import { freePort } from './embedded-broker.ts'
+import { freePort, startTestBroker } from './embedded-broker.ts'
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tokenline-close-restart-'))
 let stopBroker: (() => Promise<void>) | undefined
@@ -37,15 +35,9 @@ afterAll(async () => {
 
 /** The embedded broker on `port` over `dataDir`, so a restart finds the same log and address. */
 async function brokerOn(port: number): Promise<string[]> {
-  const broker = await startBroker(
-    {
-      ...loadConfig({ TOKENLINE_DATA_DIR: dataDir, BROKER_PORT: String(port), LOG_LEVEL: 'silent' }),
-      httpPort: null,
-    },
-    createLogger('broker', 'silent'),
-  )
-  stopBroker = () => broker.close()
-  return [broker.bootstrap]
+  const broker = await startTestBroker(port, { dataDir })
+  stopBroker = broker.close
+  return broker.brokers
 }
 
 async function until(condition: () => boolean, what: string, ms: number): Promise<void> {

@@ -5,59 +5,26 @@
  * gateway's verdict ingest stayed dead after a broker kill -9 in the fault drill). The adapter
  * must rejoin instead, and the uncommitted message must come again.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { Kafka } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLogger } from '../../../../lib/log/index.ts'
-import {
-  createKafka,
-  ensureTopics,
-  escalationV1,
-  MessageProducer,
-  subscribe,
-} from '../../../../lib/messaging/index.ts'
-import { startBroker } from '../../../../services/broker/src/broker.ts'
-import { loadConfig } from '../../../../services/broker/src/config.ts'
+import { escalationV1, subscribe } from '../../../../lib/messaging/index.ts'
 import { escalation } from '../../../unit/lib/messaging/contracts/fixtures.ts'
+import { type BrokerFixture, startBrokerFixture } from './broker-fixture.ts'
 
 const logger = createLogger('consumer-rejoin-test', 'silent')
-let close: () => Promise<void>
-let brokers: string[]
-let kafka: Kafka
-let producer: MessageProducer
-const dataDir = mkdtempSync(join(tmpdir(), 'tokenline-rejoin-'))
+let fixture: BrokerFixture
 
 beforeAll(async () => {
-  const broker = await startBroker(
-    {
-      ...loadConfig({
-        TOKENLINE_DATA_DIR: dataDir,
-        BROKER_PORT: '0',
-        LOG_LEVEL: 'silent',
-        BROKER_GROUP_MIN_SESSION_TIMEOUT_MS: '1000',
-      }),
-      httpPort: null,
-    },
-    createLogger('broker', 'silent'),
-  )
-  close = () => broker.close()
-  brokers = [broker.bootstrap]
-  kafka = createKafka({ brokers, clientId: 'consumer-rejoin-test', logger })
-  const admin = kafka.admin()
-  await admin.connect()
-  await ensureTopics(admin, { logger })
-  await admin.disconnect()
-  producer = new MessageProducer(kafka, { logger, brokers })
-  await producer.connect()
+  fixture = await startBrokerFixture({
+    clientId: 'consumer-rejoin-test',
+    logger,
+    broker: { env: { BROKER_GROUP_MIN_SESSION_TIMEOUT_MS: '1000' } },
+  })
 })
 
 afterAll(async () => {
-  await producer?.disconnect()
-  await close?.()
-  rmSync(dataDir, { recursive: true, force: true })
+  await fixture?.close()
 })
 
 describe('a consumer the group coordinator has forgotten', () => {
@@ -66,9 +33,10 @@ describe('a consumer the group coordinator has forgotten', () => {
     const second = escalation({ inspectionId: '22222222-2222-4222-8222-222222222222', lineId: 'line-rejoin' })
     const seen: string[] = []
     let stalled = false
+    const { broker, kafka, producer } = fixture
     const subscription = await subscribe({
       kafka,
-      brokers,
+      brokers: broker.brokers,
       logger,
       groupId: 'rejoin-test',
       contract: escalationV1,

@@ -12,39 +12,32 @@ import type { Kafka } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLogger } from '../../../../lib/log/index.ts'
 import {
-  createKafka,
   type DeadLetterLedger,
   dlqV1,
-  ensureTopics,
   FileDeadLetterLedger,
-  MessageProducer,
+  type MessageProducer,
   policyV1,
   type Subscription,
   subscribe,
 } from '../../../../lib/messaging/index.ts'
 import { policy } from '../../../unit/lib/messaging/contracts/fixtures.ts'
-import { startTestBroker, type TestBroker } from './embedded-broker.ts'
+import { type BrokerFixture, startBrokerFixture } from './broker-fixture.ts'
+import type { TestBroker } from './embedded-broker.ts'
 
 const logger = createLogger('dead-letter-once-test', 'silent')
+let fixture: BrokerFixture
 let broker: TestBroker
 let kafka: Kafka
 let producer: MessageProducer
 const dir = mkdtempSync(join(tmpdir(), 'tokenline-dead-letter-once-'))
 
 beforeAll(async () => {
-  broker = await startTestBroker()
-  kafka = createKafka({ brokers: broker.brokers, clientId: 'dead-letter-once-test', logger })
-  const admin = kafka.admin()
-  await admin.connect()
-  await ensureTopics(admin, { logger })
-  await admin.disconnect()
-  producer = new MessageProducer(kafka, { logger, brokers: broker.brokers })
-  await producer.connect()
+  fixture = await startBrokerFixture({ clientId: 'dead-letter-once-test', logger })
+  ;({ broker, kafka, producer } = fixture)
 })
 
 afterAll(async () => {
-  await producer?.disconnect()
-  await broker?.close()
+  await fixture?.close()
   rmSync(dir, { recursive: true, force: true })
 })
 

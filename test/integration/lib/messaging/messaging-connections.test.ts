@@ -11,8 +11,8 @@ import { Registry } from 'prom-client'
 import { describe, expect, it } from 'vitest'
 import { createLogger } from '../../../../lib/log/index.ts'
 import {
+  type ConnectRetryOptions,
   createKafka,
-  ensureTopics,
   MessageProducer,
   MessagingError,
   openMessaging,
@@ -21,9 +21,21 @@ import {
   verdictV1,
 } from '../../../../lib/messaging/index.ts'
 import { result, verdict } from '../../../unit/lib/messaging/contracts/fixtures.ts'
+import { startBrokerFixture } from './broker-fixture.ts'
 import { freePort, startTestBroker } from './embedded-broker.ts'
 
 const logger = createLogger('messaging-connections-test', 'silent')
+
+/** A producer, not connected, for `127.0.0.1:port`, where no broker may be listening (yet). */
+function producerOn(
+  port: number,
+  options: { clientId: string; connectionTimeoutMs: number; connectRetry: ConnectRetryOptions },
+): MessageProducer {
+  const { clientId, connectionTimeoutMs, connectRetry } = options
+  const brokers = [`127.0.0.1:${port}`]
+  const kafka = createKafka({ brokers, clientId, logger, connectionTimeoutMs })
+  return new MessageProducer(kafka, { logger, brokers, connectRetry })
+}
 
 async function until(condition: () => boolean, what: string, ms = 15_000): Promise<void> {
   const deadline = Date.now() + ms
@@ -36,15 +48,9 @@ async function until(condition: () => boolean, what: string, ms = 15_000): Promi
 describe('messaging adapter and unreliable brokers', () => {
   it('waits for a broker that comes up late', async () => {
     const late = await freePort()
-    const lateKafka = createKafka({
-      brokers: [`127.0.0.1:${late}`],
+    const lateProducer = producerOn(late, {
       clientId: 'late',
-      logger,
       connectionTimeoutMs: 500,
-    })
-    const lateProducer = new MessageProducer(lateKafka, {
-      logger,
-      brokers: [`127.0.0.1:${late}`],
       connectRetry: { attempts: 20, initialDelayMs: 200, maxDelayMs: 500 },
     })
     const connecting = lateProducer.connect()
@@ -77,40 +83,27 @@ describe('messaging adapter and unreliable brokers', () => {
   })
 
   it('a publish to a broker that went away fails with a typed retriable error', async () => {
-    const doomed = await startTestBroker()
-    const doomedKafka = createKafka({
-      brokers: doomed.brokers,
+    const doomed = await startBrokerFixture({
       clientId: 'doomed',
       logger,
-      connectionTimeoutMs: 300,
+      kafka: { connectionTimeoutMs: 300 },
+      producer: { retries: 2 },
     })
-    const admin = doomedKafka.admin()
-    await admin.connect()
-    await ensureTopics(admin, { logger })
-    await admin.disconnect()
-    const doomedProducer = new MessageProducer(doomedKafka, { logger, brokers: doomed.brokers, retries: 2 })
-    await doomedProducer.connect()
-    await doomed.close()
-    const err = await doomedProducer.publish(resultV1, 'line-a', result()).then(
+    await doomed.broker.close()
+    const err = await doomed.producer.publish(resultV1, 'line-a', result()).then(
       () => undefined,
       (e: unknown) => e,
     )
-    await doomedProducer.disconnect()
+    await doomed.producer.disconnect()
     expect(err).toMatchObject({ code: 'MESSAGING_PUBLISH_FAILED', retriable: true })
     expect((err as Error).message).toContain('tokenline.results.v1')
   })
 
   it('gives up on a broker that never answers with a typed retriable error', async () => {
     const nobody = await freePort()
-    const lonely = createKafka({
-      brokers: [`127.0.0.1:${nobody}`],
+    const lonelyProducer = producerOn(nobody, {
       clientId: 'lonely',
-      logger,
       connectionTimeoutMs: 200,
-    })
-    const lonelyProducer = new MessageProducer(lonely, {
-      logger,
-      brokers: [`127.0.0.1:${nobody}`],
       connectRetry: { attempts: 2, initialDelayMs: 50, maxDelayMs: 50 },
     })
     const err = await lonelyProducer.connect().then(

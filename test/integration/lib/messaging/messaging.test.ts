@@ -8,7 +8,6 @@ import { z } from 'zod'
 import { TokenlineError } from '../../../../lib/errors/index.ts'
 import { createLogger } from '../../../../lib/log/index.ts'
 import {
-  createKafka,
   type DlqV1,
   defineJsonContract,
   dlqV1,
@@ -26,27 +25,22 @@ import {
   subscribeBatches,
 } from '../../../../lib/messaging/index.ts'
 import { escalation, policy, result } from '../../../unit/lib/messaging/contracts/fixtures.ts'
-import { startTestBroker, type TestBroker } from './embedded-broker.ts'
+import { type BrokerFixture, startBrokerFixture } from './broker-fixture.ts'
+import type { TestBroker } from './embedded-broker.ts'
 
 const logger = createLogger('messaging-test', 'silent')
+let fixture: BrokerFixture
 let broker: TestBroker
 let kafka: Kafka
 let producer: MessageProducer
 
 beforeAll(async () => {
-  broker = await startTestBroker()
-  kafka = createKafka({ brokers: broker.brokers, clientId: 'messaging-test', logger })
-  const admin = kafka.admin()
-  await admin.connect()
-  await ensureTopics(admin, { logger })
-  await admin.disconnect()
-  producer = new MessageProducer(kafka, { logger, brokers: broker.brokers })
-  await producer.connect()
+  fixture = await startBrokerFixture({ clientId: 'messaging-test', logger })
+  ;({ broker, kafka, producer } = fixture)
 })
 
 afterAll(async () => {
-  await producer?.disconnect()
-  await broker?.close()
+  await fixture?.close()
 })
 
 /** Collects messages from `tokenline.dlq.v1` written for `groupId` about records keyed `key`. */
