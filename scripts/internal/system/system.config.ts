@@ -15,7 +15,7 @@ const systemShape = {
     .string()
     .regex(/^postgres(ql)?:\/\//, { error: 'expected a postgres:// or postgresql:// URL' })
     .default('postgres://postgres@127.0.0.1:5432/test'),
-  /** Keep the run's folder (service logs, data) and database after a passing run; default false. */
+  /** Keep the scratch database after a passing run; default false (the run's folder is always kept). */
   SYSTEM_KEEP: z
     .enum(['true', 'false', '1', '0'], { error: 'expected true or false' })
     .default('false')
