@@ -439,6 +439,10 @@ async function withHandlerRetry(
         { ...context.where, attempt, delayMs: delay, code: errorCodeOf(err), err: (err as Error).message },
         'handler failed with a retriable error; retrying',
       )
+      // Before the wait as well as after it: the gap between two heartbeats is then the longer
+      // of one attempt and one wait, not their sum (an attempt that waited 5 s for a connection,
+      // then a 5 s wait, would outlast a 10 s session and cost a rebalance at every retry).
+      await context.heartbeat()
       try {
         await sleep(delay, undefined, { signal: context.stop })
       } catch {

@@ -47,6 +47,11 @@ const cloudEnv = z.object({
     .min(0, { error: 'expected a price >= 0' })
     .default(0),
   CLOUD_DEDUP_MAX_ENTRIES: positiveIntVar(1_000_000, 'a positive number of inspection ids'),
+  // 24 h: a duplicate escalation comes seconds after a crash between verdict and commit (the
+  // partition moves after CLOUD_SESSION_TIMEOUT_MS), or hours later from an edge that crashed
+  // between the broker's ack and marking the record sent and stayed cut off (its outbox holds
+  // records for hours), or from a cloud tier that was down overnight. Longer costs start time
+  // (every join reads this much of the verdict log) and heap (about 100 bytes per id).
   CLOUD_DEDUP_WINDOW_MS: positiveIntVar(86_400_000, 'a positive number of milliseconds'),
   CLOUD_LEDGER_SYNC_TIMEOUT_MS: positiveIntVar(10_000, 'a positive number of milliseconds'),
   CLOUD_DRILL_COMMIT_DELAY_MS: nonNegativeIntVar(0, 'a whole number of milliseconds >= 0'),
@@ -85,7 +90,10 @@ export type CloudConfig = {
   defaultCostPer1kTokens: number
   /** Inspection ids remembered for duplicate suppression (oldest forgotten first); default 1,000,000. */
   dedupMaxEntries: number
-  /** Verdicts younger than this are read at start for duplicate suppression, ms; default 86400000 (24 h). */
+  /**
+   * Verdicts younger than this are read at start for duplicate suppression, and ids older than it
+   * are forgotten by a running instance, ms; default 86400000 (24 h).
+   */
   dedupWindowMs: number
   /** How long a case waits for the verdict log to be read to its end before it is retried, ms; default 10000. */
   ledgerSyncTimeoutMs: number

@@ -110,7 +110,18 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps): Promise<Run
       {
         // A failure here is the node's own disk or database, never the message: retriable, so the
         // consumer retries with back-off instead of dead-lettering a good verdict or policy.
-        onPolicy: (policy) => retriable(() => policies.apply(policy)),
+        // A policy this node cannot run is thrown as not retriable: the consumer dead-letters the
+        // record once (the ledger remembers it across replays and restarts) and moves on, and the
+        // line keeps the policy it runs. Every replay still hands it to the store, so a restart
+        // with the missing model installed applies it.
+        onPolicy: async (policy) => {
+          const outcome = await retriable(() => policies.apply(policy))
+          if (outcome.kind === 'refused')
+            throw new EdgeError(
+              'EDGE_POLICY_UNRUNNABLE',
+              `policy version ${policy.version} of line ${policy.lineId} cannot run on node ${config.nodeId}: ${outcome.problem}; the line keeps version ${policies.get(policy.lineId)?.version ?? 'none'}`,
+            )
+        },
         onVerdict: (verdict) =>
           retriable(async () => {
             const changed = await storage.edgeInspections.settle(verdict.inspectionId, {
@@ -264,9 +275,9 @@ export async function startEdge(config: EdgeConfig, deps: EdgeDeps): Promise<Run
   }
 }
 
-async function retriable(work: () => Promise<unknown>): Promise<void> {
+async function retriable<T>(work: () => Promise<T>): Promise<T> {
   try {
-    await work()
+    return await work()
   } catch (err) {
     throw new EdgeError('EDGE_STORAGE_UNAVAILABLE', `storing failed: ${(err as Error).message}`, {
       cause: err,

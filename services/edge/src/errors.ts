@@ -30,6 +30,13 @@ export const edgeErrorStatus = {
   EDGE_DISK_FULL: 507,
   /** The line's policy names a model or budget this node cannot run. */
   EDGE_MODEL_UNAVAILABLE: 503,
+  /**
+   * A policy record names a model or budget this node cannot run. Never an HTTP answer (requests
+   * then get EDGE_MODEL_UNAVAILABLE or the line's previous policy): the code the record is
+   * dead-lettered with. Not retriable: retrying the record cannot help, so it must not hold the
+   * partition; the node's models change only at a restart, whose replay reads the record again.
+   */
+  EDGE_POLICY_UNRUNNABLE: 422,
   /** The node is shutting down. */
   EDGE_CLOSING: 503,
   /** No inspection with that id on this node. */

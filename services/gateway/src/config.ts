@@ -40,6 +40,9 @@ const gatewayEnv = z.object({
     .transform((url) => url.replace(/\/+$/, ''))
     .optional(),
   GATEWAY_EDGE_TIMEOUT_MS: positiveIntVar(30_000, 'a positive integer number of milliseconds'),
+  GATEWAY_SESSION_TIMEOUT_MS: positiveIntVar(10_000, 'a positive integer number of milliseconds').pipe(
+    z.number().min(1000, { error: 'expected at least 1000 ms' }),
+  ),
   GATEWAY_MAX_DEPTH: positiveIntVar(10, 'a positive integer number of nested fields'),
   GATEWAY_MAX_ALIASES: positiveIntVar(30, 'a positive integer number of aliases'),
   GATEWAY_MAX_COMPLEXITY: positiveIntVar(20_000, 'a positive integer cost'),
@@ -90,6 +93,17 @@ export type GatewayConfig = {
   edgeUrl: string | undefined
   /** How long submitInspection waits for the edge's answer (ms); default 30000. */
   edgeTimeoutMs: number
+  /**
+   * Session timeout of the ingest's consumer groups (GATEWAY_SESSION_TIMEOUT_MS), ms; default
+   * 10000. A gateway killed -9 holds its partitions this long, so a restarted one resumes ingest
+   * after it. kafkajs heartbeats only between batches and between retries (every tenth of this,
+   * at most 3 s), so a batch should finish well inside it: one transaction of at most 64 records
+   * (milliseconds), whose pool wait gives up after 5 s and whose statements PostgreSQL cancels
+   * after GATEWAY_REQUEST_TIMEOUT_MS (5 s) each; on PGlite the measured event-loop stalls are
+   * under 0.4 s. A batch that outlasts it costs a rebalance and a redelivery (stores are
+   * idempotent), never a record.
+   */
+  sessionTimeoutMs: number
   /** Deepest field nesting an operation may have (introspection fields not counted); default 10. */
   maxDepth: number
   /** Most aliased fields one request may hold; default 30. */
@@ -134,6 +148,7 @@ export function loadConfig(env: Env): GatewayConfig {
     maxSubmitBytes: parsed.GATEWAY_MAX_SUBMIT_BYTES,
     edgeUrl: parsed.GATEWAY_EDGE_URL,
     edgeTimeoutMs: parsed.GATEWAY_EDGE_TIMEOUT_MS,
+    sessionTimeoutMs: parsed.GATEWAY_SESSION_TIMEOUT_MS,
     maxDepth: parsed.GATEWAY_MAX_DEPTH,
     maxAliases: parsed.GATEWAY_MAX_ALIASES,
     maxComplexity: parsed.GATEWAY_MAX_COMPLEXITY,

@@ -157,7 +157,14 @@ export async function startGateway(
       throw err
     })
     const ingest = config.kafkaBrokers
-      ? new KafkaIngest({ brokers: config.kafkaBrokers, storage, events, log, registry })
+      ? new KafkaIngest({
+          brokers: config.kafkaBrokers,
+          storage,
+          events,
+          log,
+          registry,
+          sessionTimeoutMs: config.sessionTimeoutMs,
+        })
       : undefined
     ingest?.start()
     const host = config.host.includes(':') ? `[${config.host}]` : config.host

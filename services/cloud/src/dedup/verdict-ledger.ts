@@ -11,14 +11,16 @@
  *
  * The ledger is a kafkajs consumer in a group of its own that never commits; whenever it joins
  * it seeks every partition to the first record of the last `windowMs` (a redelivery or an edge's
- * resend comes within seconds to minutes, not days), so a start does not read the whole retention.
- * Memory is bounded by `maxEntries` ids, oldest forgotten first.
+ * resend comes within seconds to hours, not days), so a start does not read the whole retention.
+ * A running instance forgets ids past the same window, so it remembers what a restarted one would:
+ * memory is bounded by the window's verdicts and by `maxEntries` ids, oldest forgotten first.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Admin, Consumer, Kafka } from 'kafkajs'
 import type { Logger } from '../../../../lib/log/index.ts'
 import { verdictsTopicV2 } from '../../../../lib/messaging/index.ts'
 import { CloudError } from '../errors.ts'
+import { AnsweredIds } from './answered-ids.ts'
 
 export type VerdictLedgerOptions = {
   kafka: Kafka
@@ -28,12 +30,14 @@ export type VerdictLedgerOptions = {
   maxEntries: number
   /** How long `sync` waits for the reader to reach the end offsets, ms. */
   syncTimeoutMs: number
-  /** Verdicts older than this (record timestamp) are not read at a join, ms. */
+  /** Verdicts older than this (record timestamp) are not read at a join, and are forgotten, ms. */
   windowMs: number
+  /** The clock, ms since the epoch; default `Date.now` (tests inject one). */
+  now?: () => number
 }
 
 export class VerdictLedger {
-  private readonly answered = new Map<string, true>()
+  private readonly answered: AnsweredIds
   /** Next offset to read, per partition of the verdict topic. */
   private readonly positions = new Map<number, bigint>()
   private joined = false
@@ -43,7 +47,9 @@ export class VerdictLedger {
     private readonly options: VerdictLedgerOptions,
     private readonly consumer: Consumer,
     readonly admin: Admin,
-  ) {}
+  ) {
+    this.answered = new AnsweredIds(options.maxEntries, options.windowMs, options.now)
+  }
 
   static async start(options: VerdictLedgerOptions): Promise<VerdictLedger> {
     const consumer = options.kafka.consumer({
@@ -77,11 +83,12 @@ export class VerdictLedger {
       eachBatch: async ({ batch }) => {
         // The seek to the window runs after the join while kafkajs may already fetch from the
         // start: a record older than the window is skipped here too, whichever came first.
-        const oldest = Date.now() - options.windowMs
+        const oldest = (options.now ?? Date.now)() - options.windowMs
         for (const message of batch.messages) {
-          if (Number(message.timestamp) < oldest) continue
+          const at = Number(message.timestamp)
+          if (at < oldest) continue
           const id = inspectionIdOf(message.value)
-          if (id !== undefined) ledger.record(id)
+          if (id !== undefined) ledger.answered.add(id, at)
         }
         if (batch.messages.length > 0)
           ledger.positions.set(
@@ -96,7 +103,7 @@ export class VerdictLedger {
   private async seekToWindow(): Promise<void> {
     const starts = await this.admin.fetchTopicOffsetsByTimestamp(
       verdictsTopicV2,
-      Date.now() - this.options.windowMs,
+      (this.options.now ?? Date.now)() - this.options.windowMs,
     )
     for (const { partition, offset } of starts) {
       this.positions.set(partition, BigInt(offset))
@@ -115,12 +122,7 @@ export class VerdictLedger {
 
   /** Notes a verdict this instance published (its reader will see it again; that is harmless). */
   record(inspectionId: string): void {
-    if (this.answered.has(inspectionId)) return
-    this.answered.set(inspectionId, true)
-    if (this.answered.size > this.options.maxEntries) {
-      const oldest = this.answered.keys().next().value
-      if (oldest !== undefined) this.answered.delete(oldest)
-    }
+    this.answered.add(inspectionId)
   }
 
   get size(): number {

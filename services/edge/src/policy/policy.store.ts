@@ -10,17 +10,31 @@ export type PolicyProblem = (policy: PolicyV2) => string | undefined
 export type PolicyChangeListener = (policy: PolicyV2, previous: PolicyV2 | undefined) => void
 
 /**
+ * What `apply` did: `ignored` is a record for a line this node does not serve, another plant's
+ * line, or a version not newer than the one held (replays repeat old ones); `refused` is a newer
+ * version this node cannot run (`problem` says why), the line keeping its previous policy.
+ */
+export type PolicyOutcome = { kind: 'applied' } | { kind: 'ignored' } | { kind: 'refused'; problem: string }
+
+/**
  * The current policy of every served line. Fed by the compacted policies topic; the last known
  * policies are kept in a JSON file so a restart with the broker down still decides. A record is
  * applied only when its version is higher than the one held (compaction and replays repeat old
  * ones) and `check` finds nothing wrong with it (a model this node does not have, a budget the
- * model does not support): a bad policy is logged and ignored, never half-applied.
+ * model does not support): a bad policy is refused, never half-applied, and logged once per line
+ * and version in this process, however often a replay of the compacted topic brings it back.
  */
 export class PolicyStore {
   private readonly current = new Map<string, PolicyV2>()
   private readonly served: Map<string, ServedLine>
   private readonly listeners: PolicyChangeListener[] = []
   private writing: Promise<void> = Promise.resolve()
+  /**
+   * Versions refused and logged, per line. Only a version above the line's current one reaches the
+   * check again, so those at or below an applied version are dropped: what is kept is the refused
+   * versions newer than what each line runs (a handful).
+   */
+  private readonly refusalsLogged = new Map<string, Set<number>>()
 
   constructor(
     lines: ServedLine[],
@@ -49,7 +63,7 @@ export class PolicyStore {
     let loaded = 0
     for (const item of Array.isArray(raw) ? raw : []) {
       const parsed = policyPayloadV2.safeParse(item)
-      if (parsed.success && this.accept(parsed.data, 'disk')) loaded++
+      if (parsed.success && this.accept(parsed.data, 'disk').kind === 'applied') loaded++
     }
     return loaded
   }
@@ -71,39 +85,47 @@ export class PolicyStore {
   }
 
   /** Applies `policy` when it is for a served line, newer than the one held and passes `check`; persists it. */
-  async apply(policy: PolicyV2): Promise<boolean> {
-    if (!this.accept(policy, 'topic')) return false
-    await this.persist()
-    return true
+  async apply(policy: PolicyV2): Promise<PolicyOutcome> {
+    const outcome = this.accept(policy, 'topic')
+    if (outcome.kind === 'applied') await this.persist()
+    return outcome
   }
 
-  private accept(policy: PolicyV2, from: 'disk' | 'topic'): boolean {
+  private accept(policy: PolicyV2, from: 'disk' | 'topic'): PolicyOutcome {
     const line = this.served.get(policy.lineId)
-    if (!line) return false
+    if (!line) return { kind: 'ignored' }
     if (line.plantId !== policy.plantId) {
       this.log.warn(
         { lineId: policy.lineId, plantId: policy.plantId, served: line.plantId },
         'policy for a line of another plant; ignored',
       )
-      return false
+      return { kind: 'ignored' }
     }
     const previous = this.current.get(policy.lineId)
-    if (previous && previous.version >= policy.version) return false
+    if (previous && previous.version >= policy.version) return { kind: 'ignored' }
     const problem = this.check(policy)
     if (problem !== undefined) {
-      this.log.error(
-        { lineId: policy.lineId, version: policy.version, problem, from },
-        'policy refused; the line keeps its previous policy',
-      )
-      return false
+      const refused = this.refusalsLogged.get(policy.lineId) ?? new Set<number>()
+      if (!refused.has(policy.version)) {
+        refused.add(policy.version)
+        this.refusalsLogged.set(policy.lineId, refused)
+        this.log.error(
+          { lineId: policy.lineId, version: policy.version, problem, from },
+          'policy refused; the line keeps its previous policy',
+        )
+      }
+      return { kind: 'refused', problem }
     }
+    const logged = this.refusalsLogged.get(policy.lineId)
+    for (const version of logged ?? []) if (version <= policy.version) logged?.delete(version)
+    if (logged?.size === 0) this.refusalsLogged.delete(policy.lineId)
     this.current.set(policy.lineId, policy)
     this.log.info(
       { lineId: policy.lineId, version: policy.version, previous: previous?.version ?? null, from },
       'policy applied',
     )
     for (const listener of this.listeners) listener(policy, previous)
-    return true
+    return { kind: 'applied' }
   }
 
   /** Writes the file atomically (temp file + rename); writes are serialised. */

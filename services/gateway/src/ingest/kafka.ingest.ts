@@ -34,6 +34,11 @@ export type KafkaIngestOptions = {
   retryMs?: number
   /** Most records stored in one database transaction; default 64. */
   maxBatch?: number
+  /**
+   * Session timeout of the four consumer groups, ms; default 10000 (see GatewayConfig.sessionTimeoutMs).
+   * Heartbeats go every tenth of it, at most every 3 s.
+   */
+  sessionTimeoutMs?: number
 }
 
 /** Final verdict identity: a write that changes it emits `inspectionDecided`. */
@@ -150,6 +155,13 @@ export class KafkaIngest {
 
   private async subscribeAll(messaging: Messaging): Promise<void> {
     const maxBatch = this.options.maxBatch ?? 64
+    const sessionTimeoutMs = this.options.sessionTimeoutMs ?? 10_000
+    // kafkajs heartbeats between batches only: a short interval leaves most of the session to
+    // the batch in hand (the gap between two heartbeats is up to one interval plus one batch).
+    const membership = {
+      sessionTimeoutMs,
+      heartbeatIntervalMs: Math.min(3000, Math.floor(sessionTimeoutMs / 10)),
+    }
     const batches = <T>(
       contract: MessageContract<T>,
       group: string,
@@ -159,6 +171,7 @@ export class KafkaIngest {
         contract,
         groupId: `${this.groupPrefix}.${group}`,
         maxBatch,
+        ...membership,
         retry: { initialDelayMs: 200, maxDelayMs: 5000 },
         handleBatch: (items) => this.storeBatch(contract.topic, items, toWrite),
       })
@@ -173,6 +186,7 @@ export class KafkaIngest {
       await messaging.subscribe<EscalationV1>({
         contract: escalationV1,
         groupId: `${this.groupPrefix}.escalations`,
+        ...membership,
         retry: { initialDelayMs: 200, maxDelayMs: 5000 },
         handler: (e, context) => this.storeThumbnail(e, Number(context.timestamp)),
       }),

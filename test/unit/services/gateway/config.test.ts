@@ -28,8 +28,16 @@ describe('gateway loadConfig', () => {
       maxSubmitBytes: 4 * 1024 * 1024,
       edgeUrl: undefined,
       edgeTimeoutMs: 30_000,
+      sessionTimeoutMs: 10_000,
       responseCacheMs: 1000,
     })
+  })
+
+  it('reads GATEWAY_SESSION_TIMEOUT_MS and refuses less than 1000 ms', () => {
+    expect(loadConfig({ GATEWAY_SESSION_TIMEOUT_MS: '30000' }).sessionTimeoutMs).toBe(30_000)
+    for (const bad of ['999', '0', '-1', 'soon']) {
+      expect(() => loadConfig({ GATEWAY_SESSION_TIMEOUT_MS: bad }), bad).toThrow(/GATEWAY_SESSION_TIMEOUT_MS/)
+    }
   })
 
   it('reads GATEWAY_RESPONSE_CACHE_MS (0 turns the cache off) and refuses negative, fractional or over-a-minute values', () => {
