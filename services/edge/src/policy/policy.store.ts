@@ -30,6 +30,13 @@ export class PolicyStore {
   private readonly listeners: PolicyChangeListener[] = []
   private writing: Promise<void> = Promise.resolve()
   /**
+   * The file lags memory: set when a write is queued, cleared when the last queued write lands. A
+   * failed write (disk full) leaves it set, so the next record — the consumer's retry of the same
+   * version, which `accept` ignores as not newer — writes the file again instead of leaving it behind.
+   */
+  private unsaved = false
+  private writes = 0
+  /**
    * Versions refused and logged, per line. Only a version above the line's current one reaches the
    * check again, so those at or below an applied version are dropped: what is kept is the refused
    * versions newer than what each line runs (a handful).
@@ -87,7 +94,7 @@ export class PolicyStore {
   /** Applies `policy` when it is for a served line, newer than the one held and passes `check`; persists it. */
   async apply(policy: PolicyV2): Promise<PolicyOutcome> {
     const outcome = this.accept(policy, 'topic')
-    if (outcome.kind === 'applied') await this.persist()
+    if (outcome.kind === 'applied' || this.unsaved) await this.persist()
     return outcome
   }
 
@@ -128,15 +135,23 @@ export class PolicyStore {
     return { kind: 'applied' }
   }
 
-  /** Writes the file atomically (temp file + rename); writes are serialised. */
+  /**
+   * Writes the file atomically (temp file + rename); writes are serialised, and one that failed
+   * does not stop the ones queued after it (each writes the whole current state).
+   */
   private persist(): Promise<void> {
     const snapshot = JSON.stringify([...this.current.values()], null, 1)
-    this.writing = this.writing.then(async () => {
-      await mkdir(dirname(this.file), { recursive: true })
-      const tmp = `${this.file}.tmp`
-      await writeFile(tmp, snapshot)
-      await rename(tmp, this.file)
-    })
+    const write = ++this.writes
+    this.unsaved = true
+    this.writing = this.writing
+      .catch(() => undefined)
+      .then(async () => {
+        await mkdir(dirname(this.file), { recursive: true })
+        const tmp = `${this.file}.tmp`
+        await writeFile(tmp, snapshot)
+        await rename(tmp, this.file)
+        if (write === this.writes) this.unsaved = false
+      })
     return this.writing
   }
 }
