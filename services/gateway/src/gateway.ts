@@ -16,6 +16,7 @@ import { createApollo, schemaPath } from './graphql/apollo.ts'
 import { createContext } from './graphql/context.ts'
 import { formatErrorWith } from './graphql/error-codes.ts'
 import { executableSchema } from './graphql/executable-schema.ts'
+import { graphqlMetrics } from './graphql/graphql-metrics.ts'
 import { graphqlRoute } from './graphql/http-handler.ts'
 import { aliasLimitRule } from './graphql/limits/alias-limit.rule.ts'
 import { depthLimitRule } from './graphql/limits/depth-limit.rule.ts'
@@ -133,6 +134,8 @@ export async function startGateway(
           requestTimeoutMs: config.requestTimeoutMs,
           context,
           log,
+          responseCache,
+          metrics: graphqlMetrics(registry),
         }),
         dashboardRoute(),
       ],

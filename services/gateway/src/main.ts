@@ -1,3 +1,5 @@
+// First: graphql must see NODE_ENV when it loads (see production-mode.ts).
+import './production-mode.ts'
 import { Lifecycle, runMain } from '../../../lib/lifecycle/index.ts'
 import { createLogger } from '../../../lib/log/index.ts'
 import { loadConfig } from './config.ts'

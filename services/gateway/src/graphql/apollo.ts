@@ -4,10 +4,11 @@ import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled'
-import { Counter, Histogram, type Registry } from 'prom-client'
+import type { Registry } from 'prom-client'
 import type { Logger } from '../../../../lib/log/index.ts'
 import type { GatewayContext } from './context.ts'
 import { formatErrorWith } from './error-codes.ts'
+import { graphqlMetrics } from './graphql-metrics.ts'
 import { aliasLimitRule } from './limits/alias-limit.rule.ts'
 import { depthLimitRule } from './limits/depth-limit.rule.ts'
 import { limitsPlugin } from './limits/limits.plugin.ts'
@@ -60,51 +61,9 @@ export function createApollo(
       // field (about 3 % of a 50-row page's CPU) to compute "no-store", which the HTTP handler sets.
       ApolloServerPluginCacheControlDisabled(),
       limitsPlugin({ maxComplexity: options.maxComplexity, requestTimeoutMs: options.requestTimeoutMs }),
-      metricsPlugin(registry),
+      graphqlMetrics(registry).plugin,
       // Last: it answers from the cache only after the limits plugin has checked the operation.
       ...extraPlugins,
     ],
   })
-}
-
-/** Distinct operation names that get their own metrics label; later ones count under `other`. */
-export const maxOperationLabels = 50
-const operationNamePattern = /^[_A-Za-z][_0-9A-Za-z]{0,63}$/
-
-/** Requests by operation name and outcome, and their duration (seconds). */
-function metricsPlugin(registry: Registry): ApolloServerPlugin<GatewayContext> {
-  const requests = new Counter({
-    name: 'tokenline_gateway_graphql_requests_total',
-    help: 'GraphQL requests by operation name (the first 50 names seen, then other) and outcome (ok | error)',
-    labelNames: ['operation', 'outcome'],
-    registers: [registry],
-  })
-  const duration = new Histogram({
-    name: 'tokenline_gateway_graphql_request_duration_seconds',
-    help: 'GraphQL request duration, parse to response (s)',
-    labelNames: ['operation'],
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [registry],
-  })
-  // Clients choose operation names: without a bound, every new name is a new series, forever.
-  const labels = new Set<string>()
-  const label = (name: string | null | undefined): string => {
-    if (!name) return 'anonymous'
-    if (labels.has(name)) return name
-    if (labels.size >= maxOperationLabels || !operationNamePattern.test(name)) return 'other'
-    labels.add(name)
-    return name
-  }
-  return {
-    async requestDidStart() {
-      const stop = duration.startTimer()
-      return {
-        async willSendResponse({ operationName, errors }) {
-          const operation = label(operationName)
-          stop({ operation })
-          requests.inc({ operation, outcome: errors?.length ? 'error' : 'ok' })
-        },
-      }
-    },
-  }
 }

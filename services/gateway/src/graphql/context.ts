@@ -12,6 +12,7 @@ import type { GatewayEvents } from '../events/gateway-events.ts'
 import type { ReplayService } from '../replay/replay.service.ts'
 import { BatchLoader } from './internal/batch-loader.ts'
 import type { Deadline } from './limits/deadline.ts'
+import type { ResponseCacheSlot } from './response-cache.plugin.ts'
 
 /** What every resolver sees; built fresh for each request (and each subscription). */
 export type GatewayContext = {
@@ -34,6 +35,8 @@ export type GatewayContext = {
   currentPolicies: BatchLoader<string, PolicyRow | undefined>
   /** The request's time limit (GATEWAY_REQUEST_TIMEOUT_MS); set per request by the limits plugin. */
   deadline?: Deadline
+  /** Set by the HTTP handler: which kept answer this request stored or was served (response cache). */
+  responseCache?: ResponseCacheSlot
   /** Policy frontier, recommendation and replay (calibration records cached across requests). */
   replay: ReplayService
 }

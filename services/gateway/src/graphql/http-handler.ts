@@ -6,7 +6,9 @@ import type { Principal } from '../auth/principal.ts'
 import { logRefusal, logRefusedErrors, operationNameOf } from '../auth/refusal-log.ts'
 import type { GatewayContext } from './context.ts'
 import { extensionCodes } from './error-codes.ts'
+import type { GraphqlMetrics } from './graphql-metrics.ts'
 import { Deadline, timeoutError } from './limits/deadline.ts'
+import type { ResponseCacheSlot, responseCachePlugin } from './response-cache.plugin.ts'
 
 export type GraphqlRouteOptions = {
   /** Largest POST body or GET query string accepted (bytes). */
@@ -18,6 +20,10 @@ export type GraphqlRouteOptions = {
   context: (principal: Principal) => GatewayContext
   /** Where infrastructure failures met before execution (the key check) are logged. */
   log?: Logger
+  /** Answers kept by the response cache, sent again before Apollo runs (see responseCachePlugin). */
+  responseCache?: Pick<ReturnType<typeof responseCachePlugin>, 'early' | 'remember'>
+  /** Counts the requests answered here without Apollo. */
+  metrics?: GraphqlMetrics
 }
 
 /**
@@ -114,6 +120,25 @@ export function graphqlRoute(apollo: ApolloServer<GatewayContext>, options: Grap
         body = raw.toString('utf8')
       }
     }
+    const accept = req.headers.accept ?? ''
+    // Only what Apollo itself takes as a JSON POST (its CSRF check passes any application/json).
+    const post =
+      method === 'POST' && (req.headers['content-type'] ?? '').startsWith('application/json')
+        ? graphqlPost(body)
+        : undefined
+    if (post && options.responseCache) {
+      const started = performance.now()
+      const kept = options.responseCache.early({ ...post, accept, principal })
+      if (kept) {
+        res.setHeader('cache-control', 'no-store')
+        for (const [name, value] of kept.headers) res.setHeader(name, value)
+        res.setHeader('x-tokenline-cache', 'hit')
+        res.statusCode = 200
+        res.end(kept.body)
+        options.metrics?.observe(kept.operationName, 'ok', (performance.now() - started) / 1000)
+        return true
+      }
+    }
     const headers = new HeaderMap()
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value)
@@ -121,6 +146,8 @@ export function graphqlRoute(apollo: ApolloServer<GatewayContext>, options: Grap
     const context = options.context(principal)
     const deadline = new Deadline(options.requestTimeoutMs)
     context.deadline = deadline
+    const slot: ResponseCacheSlot = {}
+    if (post) context.responseCache = slot
     const execution = apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method, headers, search: url.search, body },
       context: async () => context,
@@ -149,12 +176,32 @@ export function graphqlRoute(apollo: ApolloServer<GatewayContext>, options: Grap
     if (response.body.kind === 'complete') {
       if (options.log) logAnswerRefusals(options.log, response.body.string, body, url, principal, req)
       res.end(response.body.string)
+      if (post && res.statusCode === 200) {
+        const kept = [...response.headers].filter(([name]) => name !== 'x-tokenline-cache')
+        options.responseCache?.remember(slot, { accept, body: response.body.string, headers: kept })
+      }
     } else {
       for await (const chunk of response.body.asyncIterator) res.write(chunk)
       res.end()
     }
     return true
   }
+}
+
+/** A single GraphQL request in a JSON body (not a batch, not a persisted-query hash alone), or undefined. */
+function graphqlPost(body: unknown):
+  | {
+      query: string
+      operationName: string | null | undefined
+      variables: Record<string, unknown> | null | undefined
+    }
+  | undefined {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined
+  const { query, operationName, variables } = body as Record<string, unknown>
+  if (typeof query !== 'string') return undefined
+  if (operationName != null && typeof operationName !== 'string') return undefined
+  if (variables != null && (typeof variables !== 'object' || Array.isArray(variables))) return undefined
+  return { query, operationName, variables: variables as Record<string, unknown> | null | undefined }
 }
 
 /** The body, or undefined once it passes `limit` bytes (the rest is not read). */

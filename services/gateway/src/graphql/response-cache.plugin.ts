@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { type ApolloServerPlugin, type GraphQLRequestContext, HeaderMap } from '@apollo/server'
 import type { FormattedExecutionResult, OperationDefinitionNode } from 'graphql'
 import { Counter, type Registry } from 'prom-client'
+import type { Principal } from '../auth/principal.ts'
 import type { GatewayContext } from './context.ts'
 
 export type ResponseCacheOptions = {
@@ -30,7 +31,28 @@ export const cacheableRootFields: ReadonlySet<string> = new Set([
   'recommendPolicy',
 ])
 
-type Entry = { expires: number; result: FormattedExecutionResult }
+/** An answer as Apollo serialised it for one `accept` header: what the HTTP handler sends again itself. */
+export type SerialisedAnswer = { accept: string; body: string; headers: [string, string][] }
+
+/** A kept answer's bytes and the operation they answer (for the request metrics). */
+export type EarlyAnswer = SerialisedAnswer & { operationName: string | null }
+
+type Entry = { expires: number; result: FormattedExecutionResult; http?: EarlyAnswer }
+
+/**
+ * Set on a request's context by the HTTP handler; the plugin notes in it the fresh entry the request
+ * stored or was served from. A slot object, because Apollo copies the context (shallowly) per operation.
+ */
+export type ResponseCacheSlot = { served?: { key: string; entry: object; operationName: string | null } }
+
+/** What the HTTP handler knows of a POST before Apollo: the request as sent, and who sent it. */
+export type EarlyRequest = {
+  query: string
+  operationName: string | null | undefined
+  variables: Record<string, unknown> | null | undefined
+  accept: string
+  principal: Principal
+}
 
 /**
  * A short-lived cache of whole answers for the dashboard's polled reads. Many dashboards polling the
@@ -43,10 +65,20 @@ type Entry = { expires: number; result: FormattedExecutionResult }
  * the depth/alias/complexity limits all run before the cache is consulted. Answers with errors are
  * never kept. Any mutation through this gateway empties the cache, so a client reads its own
  * writes; results arriving from Kafka show up at most `ttlMs` later than they would uncached.
+ *
+ * Early hits: once Apollo has produced and the HTTP handler has sent a kept answer, the handler
+ * `remember`s its bytes on the entry, and later identical POSTs (same key, same `accept`) within
+ * the TTL are answered by `early` before Apollo runs at all: no hashing of the document for Apollo's
+ * caches, no plugins, no cost estimate, no JSON serialisation of the rows. That is sound because an
+ * entry only exists for the exact text, operation name, variables and scope that went through
+ * validation, the limits and the query-only check; authentication and the rate limit run before
+ * `early` too. Stale answers and shared executions still go through Apollo.
  */
 export function responseCachePlugin(options: ResponseCacheOptions): ApolloServerPlugin<GatewayContext> & {
   clear(): void
   size(): number
+  early(request: EarlyRequest): EarlyAnswer | undefined
+  remember(slot: ResponseCacheSlot, answer: SerialisedAnswer): void
 } {
   const maxEntries = options.maxEntries ?? 1000
   const maxEntryBytes = options.maxEntryBytes ?? 1_048_576
@@ -68,20 +100,38 @@ export function responseCachePlugin(options: ResponseCacheOptions): ApolloServer
     entries.clear()
   }
 
-  const store = (key: string, result: FormattedExecutionResult) => {
-    if (JSON.stringify(result).length > maxEntryBytes) return
+  const store = (key: string, result: FormattedExecutionResult): Entry | undefined => {
+    if (JSON.stringify(result).length > maxEntryBytes) return undefined
+    const entry: Entry = { expires: now() + options.ttlMs, result }
     entries.delete(key)
-    entries.set(key, { expires: now() + options.ttlMs, result })
+    entries.set(key, entry)
     while (entries.size > maxEntries) {
       const oldest = entries.keys().next().value
       if (oldest === undefined) break
       entries.delete(oldest)
     }
+    return entry
   }
 
   return {
     clear,
     size: () => entries.size,
+    early(request) {
+      if (options.ttlMs <= 0) return undefined
+      const key = cacheKeyOf(request.query, request.operationName, request.variables, request.principal)
+      const entry = entries.get(key)
+      if (!entry?.http || entry.expires <= now() || entry.http.accept !== request.accept) return undefined
+      lookups?.inc({ outcome: 'hit' })
+      return entry.http
+    },
+    remember(slot, answer) {
+      if (!slot.served) return
+      const { key, operationName } = slot.served
+      const entry = slot.served.entry as Entry
+      // Emptied or replaced since (a mutation, a refresh): these bytes are not that entry's.
+      if (entries.get(key) !== entry || entry.http || entry.expires <= now()) return
+      entry.http = { ...answer, operationName }
+    },
     async requestDidStart() {
       if (options.ttlMs <= 0) return {}
       let key: string | undefined
@@ -96,6 +146,8 @@ export function responseCachePlugin(options: ResponseCacheOptions): ApolloServer
           const t = now()
           if (entry && entry.expires > t) {
             lookups?.inc({ outcome: 'hit' })
+            if (rc.contextValue.responseCache)
+              rc.contextValue.responseCache.served = { key, entry, operationName: rc.operationName ?? null }
             return answer(entry.result, 'hit')
           }
           const pending = inFlight.get(key)
@@ -132,7 +184,13 @@ export function responseCachePlugin(options: ResponseCacheOptions): ApolloServer
             body.kind === 'single' && !body.singleResult.errors?.length && !rc.errors?.length
               ? body.singleResult
               : undefined
-          if (result && startedAt === generation) store(key, result)
+          const stored = result && startedAt === generation ? store(key, result) : undefined
+          if (stored && rc.contextValue.responseCache)
+            rc.contextValue.responseCache.served = {
+              key,
+              entry: stored,
+              operationName: rc.operationName ?? null,
+            }
           inFlight.delete(key)
           settle(result && startedAt === generation ? result : undefined)
           rc.response.http.headers.set('x-tokenline-cache', 'miss')
@@ -151,16 +209,30 @@ function answer(result: FormattedExecutionResult, outcome: 'hit' | 'stale') {
 function cacheKey(rc: GraphQLRequestContext<GatewayContext>): string | undefined {
   const operation = rc.operation
   if (operation?.operation !== 'query' || !onlyCacheableRoots(operation)) return undefined
-  const p = rc.contextValue.principal
-  const scope = p.allPlants ? '*' : [...p.plantIds].sort().join(',')
+  return cacheKeyOf(
+    rc.source ?? '',
+    rc.request.operationName,
+    rc.request.variables,
+    rc.contextValue.principal,
+  )
+}
+
+/** The operation text, its name and variables as sent, and the asking key's role and plant scope. */
+export function cacheKeyOf(
+  query: string,
+  operationName: string | null | undefined,
+  variables: Record<string, unknown> | null | undefined,
+  principal: Principal,
+): string {
+  const scope = principal.allPlants ? '*' : [...principal.plantIds].sort().join(',')
   return createHash('sha256')
-    .update(rc.source ?? '')
+    .update(query)
     .update('\0')
-    .update(rc.request.operationName ?? '')
+    .update(operationName ?? '')
     .update('\0')
-    .update(JSON.stringify(rc.request.variables ?? {}))
+    .update(JSON.stringify(variables ?? {}))
     .update('\0')
-    .update(`${p.role}\0${scope}`)
+    .update(`${principal.role}\0${scope}`)
     .digest('base64url')
 }
 

@@ -89,6 +89,9 @@ export function attachGraphqlWs(server: Server, options: GraphqlWsOptions): { cl
   const disposable = useServer<Record<string, unknown> | undefined, Extra>(
     {
       schema,
+      // graphql-ws would otherwise read NODE_ENV (main.ts sets production): close reasons keep naming
+      // the error, as they did before, whatever the environment.
+      isProd: false,
       onConnect: async (ctx) => {
         const header = ctx.connectionParams?.authorization
         const outcome = await authenticator.authenticate(

@@ -1,5 +1,6 @@
+import { ApolloServer } from '@apollo/server'
 import { createClient } from 'graphql-ws'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import WebSocket from 'ws'
 import {
   adminKey,
@@ -22,16 +23,24 @@ const latest = `query Latest($line: ID!) { inspections(first: 5, filter: { lineI
 
 describe('gateway response cache (pglite)', () => {
   let gw: Awaited<ReturnType<typeof startCountedGateway>>
+  let keyA: string
   let keyB: string
 
   const ask = async (
     key: string,
     text: string,
     variables?: Record<string, unknown>,
-  ): Promise<GraphqlResponse & { cache: string | null; cacheControl: string | null }> => {
+    accept?: string,
+  ): Promise<
+    GraphqlResponse & { cache: string | null; cacheControl: string | null; contentType: string | null }
+  > => {
     const res = await fetch(gw.gateway.graphqlUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${key}`,
+        ...(accept ? { accept } : {}),
+      },
       body: JSON.stringify({ query: text, variables }),
     })
     const body = (await res.json()) as Omit<GraphqlResponse, 'status'>
@@ -39,6 +48,7 @@ describe('gateway response cache (pglite)', () => {
       status: res.status,
       cache: res.headers.get('x-tokenline-cache'),
       cacheControl: res.headers.get('cache-control'),
+      contentType: res.headers.get('content-type'),
       ...body,
     }
   }
@@ -53,6 +63,12 @@ describe('gateway response cache (pglite)', () => {
     )
     expect(created.errors).toBeUndefined()
     keyB = created.data!.createApiKey.secret
+    const createdA = await gw.query(
+      'mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }',
+      { input: { name: 'viewer of plant 1', role: 'VIEWER', plantIds: ['plant-1'] } },
+    )
+    expect(createdA.errors).toBeUndefined()
+    keyA = createdA.data!.createApiKey.secret
   })
 
   afterAll(async () => {
@@ -171,6 +187,63 @@ describe('gateway response cache (pglite)', () => {
     expect(refreshed.filter((a) => a.cache === 'miss')).toHaveLength(1)
     expect(refreshed.every((a) => ['miss', 'stale', 'hit'].includes(a.cache ?? ''))).toBe(true)
     expect(gw.sql.statements.length).toBe(once.length)
+  })
+
+  it('answers a kept read before Apollo runs, only to the same scope, variables and accept header', async () => {
+    const mine = 'query Mine { inspections(first: 5) { edges { node { id plant { id } } } } }'
+    const plantsOf = (r: GraphqlResponse) =>
+      new Set(r.data!.inspections.edges.map((e: { node: { plant: { id: string } } }) => e.node.plant.id))
+    const apollo = vi.spyOn(ApolloServer.prototype, 'executeHTTPGraphQLRequest')
+    const requestsOfMine = async () => {
+      const text = await (await fetch(new URL('/metrics', gw.gateway.graphqlUrl))).text()
+      const line = /tokenline_gateway_graphql_requests_total\{operation="Mine",outcome="ok"\} (\d+)/.exec(
+        text,
+      )
+      return Number(line?.[1] ?? 0)
+    }
+    try {
+      const a1 = await ask(keyA, mine)
+      expect(a1.cache).toBe('miss')
+      expect(plantsOf(a1)).toEqual(new Set(['plant-1']))
+      expect(apollo).toHaveBeenCalledTimes(1)
+      gw.sql.reset()
+      const a2 = await ask(keyA, mine)
+      expect(a2.cache).toBe('hit')
+      expect(a2.data).toEqual(a1.data)
+      expect([a2.cacheControl, a2.contentType]).toEqual([a1.cacheControl, a1.contentType])
+      expect(gw.sql.statements).toEqual([])
+      // Sent again by the HTTP handler: Apollo did not see the request.
+      expect(apollo).toHaveBeenCalledTimes(1)
+      // Still counted in the request metrics, under the operation's name.
+      expect(await requestsOfMine()).toBe(2)
+
+      // Plant 2's key, same text: its own answer, never plant 1's kept body.
+      const b1 = await ask(keyB, mine)
+      expect(b1.cache).toBe('miss')
+      expect(plantsOf(b1)).toEqual(new Set(['plant-2']))
+      expect(apollo).toHaveBeenCalledTimes(2)
+      const b2 = await ask(keyB, mine)
+      expect(b2.cache).toBe('hit')
+      expect(b2.data).toEqual(b1.data)
+      expect(apollo).toHaveBeenCalledTimes(2)
+      const a3 = await ask(keyA, mine)
+      expect(plantsOf(a3)).toEqual(new Set(['plant-1']))
+      expect(apollo).toHaveBeenCalledTimes(2)
+
+      // Other variables are another question, even ones the operation does not declare.
+      expect((await ask(keyA, mine, { unused: 1 })).cache).toBe('miss')
+      expect(apollo).toHaveBeenCalledTimes(3)
+      // Another accept header: the kept bytes went out under another content type, so Apollo answers
+      // (from the cache, without SQL).
+      gw.sql.reset()
+      const graphqlResponse = await ask(keyA, mine, undefined, 'application/graphql-response+json')
+      expect(graphqlResponse.cache).toBe('hit')
+      expect(graphqlResponse.data).toEqual(a1.data)
+      expect(gw.sql.statements).toEqual([])
+      expect(apollo).toHaveBeenCalledTimes(4)
+    } finally {
+      apollo.mockRestore()
+    }
   })
 
   it('always executes what is not a polled read: me, { __typename } and mixed operations', async () => {
