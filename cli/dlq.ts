@@ -5,8 +5,8 @@
  *
  * What is on the dead-letter topic (tokenline.dlq.v1), one record in full, and putting records
  * back on their original topic once the cause is fixed (see `dlqUsage` for what is kept and what
- * is refused). Brokers from KAFKA_BROKERS as the services read it. Exit 2 for bad arguments or
- * environment, 1 for a refusal, an unknown offset or a broker error.
+ * is refused). Brokers from KAFKA_BROKERS as the services read it. Exit 2 for bad arguments or a
+ * malformed KAFKA_BROKERS, 1 for a refusal, an unknown offset, a broker error or a missing DLQ topic.
  */
 import type { Kafka } from 'kafkajs'
 import { pino } from 'pino'
@@ -26,7 +26,7 @@ import {
   loadDlqConfig,
 } from './internal/dlq-options.ts'
 import { type DlqRecord, dlqWatermarks, readDlq, type Watermarks } from './internal/dlq-reader.ts'
-import { contractProblem, redriveOf, redriveRefusal } from './internal/dlq-redrive.ts'
+import { contractProblem, onePerOrigin, redriveOf, redriveRefusal } from './internal/dlq-redrive.ts'
 
 type Context = { kafka: Kafka; config: DlqConfig; logger: Logger }
 
@@ -167,8 +167,13 @@ async function redrive(
       'DLQ_REDRIVE_REFUSED',
       `refused, nothing sent (${refused.length} of ${records.length} selected):\n  - ${refused.join('\n  - ')}`,
     )
+  const { kept, skipped } = onePerOrigin(records)
+  if (skipped > 0)
+    note(
+      `${skipped} selected dead letter(s) stand for the same original record as another one (dead-lettered by several groups, or again after a redrive, or named twice): one record sent per original`,
+    )
   const now = new Date()
-  const redrives = records.map((r) => redriveOf(r, now))
+  const redrives = kept.map((r) => redriveOf(r, now))
   for (const r of redrives) {
     const problem = contractProblem(r)
     if (problem !== undefined)

@@ -6,6 +6,12 @@ import type { DlqRecord } from './dlq-reader.ts'
 export const redrivenFromHeader = 'tokenline-redriven-from'
 export const redrivenAtHeader = 'tokenline-redriven-at'
 export const redriveCountHeader = 'tokenline-redrive-count'
+/**
+ * The record a redrive stands for, `<topic>:<partition>:<offset>` of the first record that was
+ * dead-lettered: set at the first redrive and kept by later ones, so every dead letter of one
+ * original record (several consumer groups, a redrive that failed again) is known as one.
+ */
+export const redriveOriginHeader = 'tokenline-redrive-origin'
 
 /** Most payload bytes `show` previews as hex and base64 (the size is always printed whole). */
 export const previewBytes = 256

@@ -31,7 +31,8 @@ redrive  republishes each record's original payload to its original topic: the k
          (null value), and records that are not dead-letter envelopes. --dry-run prints what
          would be sent and sends nothing.
 
-Exit status: 0 done, 1 refused, unknown offset or broker error, 2 bad arguments or environment.`
+Exit status: 0 done, 1 refused, unknown offset, broker error or no dead-letter topic on those
+brokers, 2 bad arguments or a malformed KAFKA_BROKERS.`
 
 /** A record of the dead-letter topic. */
 export type DlqPosition = { partition: number; offset: bigint }

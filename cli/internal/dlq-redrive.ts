@@ -9,7 +9,12 @@ import {
   verdictV1,
   verdictV2,
 } from '../../lib/messaging/index.ts'
-import { redriveCountHeader, redrivenAtHeader, redrivenFromHeader } from './dlq-format.ts'
+import {
+  redriveCountHeader,
+  redrivenAtHeader,
+  redrivenFromHeader,
+  redriveOriginHeader,
+} from './dlq-format.ts'
 import type { DlqRecord } from './dlq-reader.ts'
 
 /** A record ready for `MessageProducer.publishEncoded`. */
@@ -38,6 +43,27 @@ export function redriveRefusal(record: DlqRecord): string | undefined {
   return undefined
 }
 
+/** The original record a dead letter stands for: see `redriveOriginHeader`. */
+export function originOf(record: DlqRecord): string {
+  const original = record.letter!.original
+  return original.headers[redriveOriginHeader] ?? `${original.topic}:${original.partition}:${original.offset}`
+}
+
+/**
+ * One dead letter per original record, the last one read of each: a record that several consumer
+ * groups dead-lettered, or that failed again after a redrive, is sent once, not once per dead
+ * letter (which would double the copies at every redrive of a failing record).
+ */
+export function onePerOrigin(records: DlqRecord[]): { kept: DlqRecord[]; skipped: number } {
+  const last = new Map<string, DlqRecord>()
+  for (const r of records) {
+    const origin = originOf(r)
+    last.delete(origin)
+    last.set(origin, r)
+  }
+  return { kept: [...last.values()], skipped: records.length - last.size }
+}
+
 /**
  * The record to publish for a redrivable dead letter: key and value byte for byte, the headers
  * the envelope kept, and the redrive markers (a record redriven before counts on from there).
@@ -53,6 +79,7 @@ export function redriveOf(record: DlqRecord, now: Date): Redrive {
     value: Buffer.from(letter.value.buffer, letter.value.byteOffset, letter.value.byteLength),
     headers: {
       ...letter.original.headers,
+      [redriveOriginHeader]: originOf(record),
       [redrivenFromHeader]: from,
       [redrivenAtHeader]: now.toISOString(),
       [redriveCountHeader]: String((Number.isSafeInteger(previous) ? previous : 0) + 1),

@@ -87,7 +87,9 @@ export function loadFrontierOptions(argv: readonly string[]): FrontierOptions {
   let minConfidence: (number | null)[] | undefined
   const grid = str('min-confidence')
   if (grid !== undefined) {
-    minConfidence = grid.split(',').map((s) => (s.trim() === 'none' ? null : Number(s.trim())))
+    const items = grid.split(',').map((s) => s.trim())
+    // Number('') is 0: an empty item ("0.5," or "") would add a threshold nobody asked for.
+    minConfidence = items.map((s) => (s === 'none' ? null : s === '' ? Number.NaN : Number(s)))
     if (minConfidence.some((m) => m !== null && !(m >= 0 && m <= 1)))
       problems.push(
         `expected comma-separated probabilities in [0, 1] or "none" for --min-confidence but received ${grid}`,

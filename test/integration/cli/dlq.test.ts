@@ -302,6 +302,15 @@ describe('npm run dlq', () => {
     expect(table.stdout).toMatch(
       new RegExp(`\\[redriven from ${dlqTopicV1.replaceAll('.', '\\.')}:${at(invalid!)}\\]`),
     )
+    // Tried: the same redrive again, the cause still not fixed. The original and its failed redrive
+    // are two dead letters of one original record: one record is sent, not two (the copies would
+    // double at every run: 1, 2, 4 …).
+    const second = await dlq('redrive', '--code', 'MESSAGING_MESSAGE_INVALID', '--topic', resultsTopicV1)
+    expect(second.code, second.stderr).toBe(0)
+    expect(second.stdout.match(/^sent /gm)).toHaveLength(1)
+    expect(second.stderr).toMatch(/1 selected dead letter\(s\) stand for the same original record/)
+    const named = await dlq('redrive', at(invalid!), at(invalid!), '--dry-run')
+    expect(named.stdout.match(/^would send /gm)).toHaveLength(1)
   }, 60_000)
 
   it('exits 2 with the problem named for bad arguments and a bad KAFKA_BROKERS', async () => {

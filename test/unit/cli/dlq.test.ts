@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { decodePayload, matches, previewBytes } from '../../../cli/internal/dlq-format.ts'
 import { loadDlqCommand, loadDlqConfig } from '../../../cli/internal/dlq-options.ts'
 import type { DlqRecord } from '../../../cli/internal/dlq-reader.ts'
-import { redriveOf, redriveRefusal } from '../../../cli/internal/dlq-redrive.ts'
+import { onePerOrigin, originOf, redriveOf, redriveRefusal } from '../../../cli/internal/dlq-redrive.ts'
 import { ConfigError } from '../../../lib/config/index.ts'
 import { encodeFrame, frameContentType } from '../../../lib/messaging/index.ts'
 import { deadLetter } from '../lib/messaging/contracts/fixtures.ts'
@@ -127,6 +127,7 @@ describe('redrive rules', () => {
       value: Buffer.from([1, 2, 3]),
       headers: {
         'tokenline-schema': 'tokenline.escalation',
+        'tokenline-redrive-origin': originOf(record()),
         'tokenline-redriven-from': 'tokenline.dlq.v1:0:12',
         'tokenline-redriven-at': '2026-12-03T12:00:00.000Z',
         'tokenline-redrive-count': '1',
@@ -134,6 +135,24 @@ describe('redrive rules', () => {
     })
     const again = redriveOf(record({ original: { ...deadLetter().original, headers: first.headers } }), now)
     expect(again.headers['tokenline-redrive-count']).toBe('2')
+    // The origin is the first dead-lettered record's, kept across redrives.
+    expect(again.headers['tokenline-redrive-origin']).toBe(first.headers['tokenline-redrive-origin'])
+  })
+
+  it('sends one record per original record, however many dead letters stand for it', () => {
+    const original = deadLetter().original
+    const a = record()
+    const byAnotherGroup = { ...record({ consumerGroup: 'another-group' }), offset: '13' }
+    const redrivenOnce = redriveOf(a, new Date('2026-12-03T12:00:00Z'))
+    const failedAgain = {
+      ...record({ original: { ...original, partition: 2, offset: '900', headers: redrivenOnce.headers } }),
+      offset: '14',
+    }
+    const other = { ...record({ original: { ...original, offset: '77' } }), offset: '15' }
+    expect(originOf(failedAgain)).toBe(originOf(a))
+    const { kept, skipped } = onePerOrigin([a, byAnotherGroup, failedAgain, other, a])
+    expect(skipped).toBe(3)
+    expect(kept.map((r) => r.offset)).toEqual(['15', '12'])
   })
 })
 

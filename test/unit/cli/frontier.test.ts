@@ -293,4 +293,10 @@ describe('loadFrontierOptions', () => {
     expect(err).toBeInstanceOf(ConfigError)
     expect((err as ConfigError).problems).toHaveLength(3)
   })
+
+  // Tried (review): a trailing comma and an empty list, which Number('') would read as 0.
+  it('refuses an empty item in --min-confidence instead of adding a threshold of 0', () => {
+    for (const grid of ['0.5,', '', 'none,,0.9'])
+      expect(() => loadFrontierOptions(['--min-confidence', grid])).toThrow(/--min-confidence/)
+  })
 })

@@ -197,8 +197,13 @@ function graphqlPost(body: unknown):
     }
   | undefined {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined
-  const { query, operationName, variables } = body as Record<string, unknown>
+  const { query, operationName, variables, extensions } = body as Record<string, unknown>
   if (typeof query !== 'string') return undefined
+  // Left to Apollo, which refuses or interprets them: an empty operation name ("Unknown operation
+  // named \"\""), and extensions (a persisted-query hash that must match the text). Answered early
+  // from a kept entry, such a request would get 200 where Apollo gives 400.
+  if (extensions !== undefined) return undefined
+  if (operationName === '') return undefined
   if (operationName != null && typeof operationName !== 'string') return undefined
   if (variables != null && (typeof variables !== 'object' || Array.isArray(variables))) return undefined
   return { query, operationName, variables: variables as Record<string, unknown> | null | undefined }

@@ -246,6 +246,29 @@ describe('gateway response cache (pglite)', () => {
     }
   })
 
+  // Tried (review): with the read kept, the same text with an empty operation name and with a
+  // persisted-query hash that does not match it. Apollo refuses both (400); the early path must not
+  // answer them from the kept bytes (it did, with 200, before they were left to Apollo).
+  it('leaves an empty operation name and extensions to Apollo, which refuses them, with the read kept', async () => {
+    const mine = 'query Kept { inspections(first: 3) { edges { node { id } } } }'
+    const post = (body: Record<string, unknown>) =>
+      fetch(gw.gateway.graphqlUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${keyA}` },
+        body: JSON.stringify({ query: mine, ...body }),
+      })
+    expect((await ask(keyA, mine)).cache).toBe('miss')
+    expect((await ask(keyA, mine)).cache).toBe('hit')
+    const unnamed = await post({ operationName: '' })
+    expect(unnamed.status).toBe(400)
+    expect(unnamed.headers.get('x-tokenline-cache')).not.toBe('hit')
+    const wrongHash = await post({
+      extensions: { persistedQuery: { version: 1, sha256Hash: '0'.repeat(64) } },
+    })
+    expect(wrongHash.status).toBe(400)
+    expect(wrongHash.headers.get('x-tokenline-cache')).not.toBe('hit')
+  })
+
   it('always executes what is not a polled read: me, { __typename } and mixed operations', async () => {
     for (const text of ['{ me { name } }', '{ __typename }', '{ me { name } models { name } }']) {
       await ask(adminKey, text)
