@@ -94,8 +94,11 @@ describe('edge node over the real broker', () => {
   })
 
   it('applies a policy change live: unsure images climb the ladder, then escalate; the cloud verdict settles them', async () => {
+    // Between the two most confident answers at 16 tokens: all images but one are unsure there and
+    // climb to 64, and some stay unsure at 64 and escalate, whatever the shipped edge (a threshold at
+    // the median let every climber become sure at 64 once the edge was retrained on mixed data).
     const sorted = [...confidences].sort((a, b) => a - b)
-    const threshold = (sorted[5]! + sorted[6]!) / 2
+    const threshold = (sorted[sorted.length - 2]! + sorted[sorted.length - 1]!) / 2
     await kafka.publishPolicy(
       testPolicy({
         version: 2,
