@@ -1,7 +1,8 @@
-import { readFile, rename, writeFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { z } from 'zod'
 import type { budgetMetricsV1 } from '../contracts/model-manifest.v1.ts'
+import { writeFileAtomic } from '../fs/write-file-atomic.ts'
 import { parseManifest } from './model.loader.ts'
 
 export type BudgetMetrics = z.input<typeof budgetMetricsV1>
@@ -20,7 +21,5 @@ export async function writeManifestMetrics(
   const raw = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>
   const next = { ...raw, metrics, measuredWith }
   parseManifest(next, path)
-  const tmp = `${path}.${process.pid}.tmp`
-  await writeFile(tmp, `${JSON.stringify(next, null, 2)}\n`)
-  await rename(tmp, path)
+  await writeFileAtomic(path, `${JSON.stringify(next, null, 2)}\n`)
 }

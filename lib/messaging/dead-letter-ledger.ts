@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { readFile } from 'node:fs/promises'
 import type { KafkaMessage } from 'kafkajs'
+import { writeFileAtomic } from '../fs/write-file-atomic.ts'
 import type { Logger } from '../log/index.ts'
 
 /**
@@ -92,10 +92,7 @@ export class FileDeadLetterLedger extends MemoryDeadLetterLedger {
     this.writing = this.writing
       .catch(() => undefined)
       .then(async () => {
-        await mkdir(dirname(this.file), { recursive: true })
-        const tmp = `${this.file}.tmp`
-        await writeFile(tmp, snapshot)
-        await rename(tmp, this.file)
+        await writeFileAtomic(this.file, snapshot)
       })
     return this.writing
   }

@@ -1,5 +1,5 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { readFile } from 'node:fs/promises'
+import { writeFileAtomic } from '../../../../lib/fs/write-file-atomic.ts'
 import type { Logger } from '../../../../lib/log/index.ts'
 import { type PolicyV2, policyPayloadV2 } from '../../../../lib/messaging/index.ts'
 import type { ServedLine } from '../config.ts'
@@ -146,10 +146,7 @@ export class PolicyStore {
     this.writing = this.writing
       .catch(() => undefined)
       .then(async () => {
-        await mkdir(dirname(this.file), { recursive: true })
-        const tmp = `${this.file}.tmp`
-        await writeFile(tmp, snapshot)
-        await rename(tmp, this.file)
+        await writeFileAtomic(this.file, snapshot)
         if (write === this.writes) this.unsaved = false
       })
     return this.writing
