@@ -40,6 +40,11 @@ export type OpenStorageOptions = {
   poolMax?: number
   /** PostgreSQL `statement_timeout` of the pool's connections (ms; migrations run without it); default none. */
   statementTimeoutMs?: number
+  /**
+   * PostgreSQL client-side limit per query (ms): a server that stops answering fails the query
+   * instead of holding a pool connection forever; default statementTimeoutMs + 5 s, else 60 s; 0 = none.
+   */
+  queryTimeoutMs?: number
 }
 
 export type Storage = {

@@ -15,22 +15,49 @@ export type PostgresOptions = {
   poolMax?: number
   /** `statement_timeout` of every connection (ms): a statement running longer is cancelled (57014); default none. */
   statementTimeoutMs?: number
+  /**
+   * Client-side limit per query (ms): a query the server has not answered by then is abandoned
+   * with "Query read timeout" and, outside a transaction, its connection is destroyed. The
+   * server-side statement_timeout cannot end a query when the server itself stopped answering
+   * (frozen process, network black hole): without this limit each such query would hold a pool
+   * connection forever and the pool would stay exhausted after the server came back. Default:
+   * statementTimeoutMs + 5 s when that is set (the server's cancel, with its own code, comes
+   * first), else 60 s; 0 = none. Migrations run on a connection of their own without it.
+   */
+  queryTimeoutMs?: number
   log?: Logger
 }
 
 /** Arbitrary constant so concurrent starters (gateway, import CLI) migrate one at a time. */
 const MIGRATION_LOCK_KEY = 7_301_994_202
 
+/** Margin of the client-side query limit over the server's statement_timeout (ms). */
+const QUERY_TIMEOUT_MARGIN_MS = 5000
+/** Client-side query limit without a statement_timeout (ms): far above any query the services run. */
+const DEFAULT_QUERY_TIMEOUT_MS = 60_000
+
+/** The client-side query limit in effect for these options (ms; 0 = none). */
+export function queryTimeoutFor(
+  options: Pick<PostgresOptions, 'statementTimeoutMs' | 'queryTimeoutMs'>,
+): number {
+  if (options.queryTimeoutMs !== undefined) return options.queryTimeoutMs
+  return options.statementTimeoutMs
+    ? options.statementTimeoutMs + QUERY_TIMEOUT_MARGIN_MS
+    : DEFAULT_QUERY_TIMEOUT_MS
+}
+
 /** SQLSTATEs worth waiting for: the server is starting, shutting down or out of connections. */
 const retriableSqlStates = new Set(['57P03', '57P01', '53300', '08000', '08001', '08003', '08006'])
 
 export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<DriverHandle> {
   const location = redact(url)
+  const queryTimeoutMs = queryTimeoutFor(options)
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolMax ?? 10,
     connectionTimeoutMillis: 5000,
     ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+    ...(queryTimeoutMs > 0 ? { query_timeout: queryTimeoutMs } : {}),
   })
   pool.on('error', (err) => options.log?.warn({ err }, 'idle PostgreSQL connection failed'))
   // A connection the server drops while checked out (restart, pg_terminate_backend) emits 'error'
@@ -64,16 +91,17 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     location,
     db,
     migrate: async () => {
-      const client = await pool.connect()
+      // A connection of its own, without the pool's statement_timeout and query limit: building
+      // an index or backfilling a rollup over millions of rows may take longer than any query should.
+      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 })
+      client.on('error', (err) => options.log?.warn({ err }, 'PostgreSQL migration connection failed'))
+      await client.connect()
       try {
-        // Building an index over millions of rows may take longer than any query should.
-        await client.query('set statement_timeout = 0')
         await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY])
         await migrate(drizzle({ client, schema }), { migrationsFolder })
       } finally {
         await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined)
-        // Destroyed rather than returned: it no longer has the pool's statement_timeout.
-        client.release(true)
+        await client.end().catch(() => undefined)
       }
     },
     ping: async () => {

@@ -55,13 +55,15 @@ const unavailableCodes = new Set([
 ])
 
 /**
- * pg-pool's own failures carry no code, only these messages: every connection busy for longer
- * than connectionTimeoutMillis, or the pool already closed (shutdown). Both pass with time.
+ * pg's and pg-pool's own failures carry no code, only these messages: every connection busy for
+ * longer than connectionTimeoutMillis, the pool already closed (shutdown), or a server that did
+ * not answer a query within the client-side limit (lib/db queryTimeoutMs). All pass with time.
  */
 const poolUnavailableMessages = [
   'timeout exceeded when trying to connect',
   'Connection terminated due to connection timeout',
   'Cannot use a pool after calling end on the pool',
+  'Query read timeout',
 ]
 
 /** query_canceled: PostgreSQL's statement_timeout (GATEWAY_REQUEST_TIMEOUT_MS) ended the statement. */

@@ -34,6 +34,14 @@ describe('formatError', () => {
     expect(formatted(fromResolver(lost)).extensions).toEqual({ code: 'SERVICE_UNAVAILABLE', retriable: true })
   })
 
+  it('reports a database that stopped answering (the client-side query limit) as retriable', () => {
+    // What drizzle throws when pg abandons a query after lib/db's queryTimeoutMs.
+    const hung = Object.assign(new Error('Failed query: select 1\nparams: '), {
+      cause: new Error('Query read timeout'),
+    })
+    expect(formatted(fromResolver(hung)).extensions).toEqual({ code: 'SERVICE_UNAVAILABLE', retriable: true })
+  })
+
   it('leaves GraphQL errors of the request itself alone', () => {
     const validation = {
       message: 'Cannot query field "x"',
