@@ -10,6 +10,11 @@ export type DriverHandle = {
   /** Where the data lives, for logs: a directory, `memory`, or the URL without its password. */
   location: string
   db: Database
+  /**
+   * Runs `fn` in one transaction on one connection. The PostgreSQL driver decides itself whether
+   * that connection may go back to the pool (see postgres.driver.ts); absent, `db.transaction`.
+   */
+  transaction?: <T>(fn: (tx: Database) => Promise<T>) => Promise<T>
   migrate: () => Promise<void>
   ping: () => Promise<void>
   close: () => Promise<void>

@@ -122,7 +122,10 @@ export async function openStorage(target: StorageTarget, options: OpenStorageOpt
     driver: handle.driver,
     location: handle.location,
     ...repositories(db, knownLines),
-    transaction: (fn) => db.transaction((tx) => fn(repositories(tx as unknown as Database, knownLines))),
+    transaction: (fn) =>
+      handle.transaction
+        ? handle.transaction((tx) => fn(repositories(tx, knownLines)))
+        : db.transaction((tx) => fn(repositories(tx as unknown as Database, knownLines))),
     ping: handle.ping,
     close: handle.close,
   }

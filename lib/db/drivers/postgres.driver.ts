@@ -90,13 +90,36 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     driver: 'postgres',
     location,
     db,
+    // drizzle's own transaction on a Pool sends `begin` before its try (a `begin` that times out
+    // never releases the connection: leaked for good) and releases without an error after a
+    // failed rollback (a statement that timed out leaves the connection inside the transaction,
+    // with the rollback never sent: the next caller's writes would land in that open transaction).
+    // Here the connection goes back to the pool only when the server last said it is idle and no
+    // query on it was abandoned; otherwise it is destroyed.
+    transaction: async (fn) => {
+      const client = await pool.connect()
+      let failure: unknown
+      try {
+        return await drizzle({ client, schema }).transaction((tx) => fn(tx as unknown as typeof db))
+      } catch (err) {
+        failure = err
+        throw err
+      } finally {
+        const reusable = client.getTransactionStatus() === 'I' && !abandoned(failure)
+        client.release(reusable ? undefined : true)
+      }
+    },
     migrate: async () => {
       // A connection of its own, without the pool's statement_timeout and query limit: building
       // an index or backfilling a rollup over millions of rows may take longer than any query should.
+      // No client-side limit either: a server that stops answering holds the start, which fails
+      // only when the process is stopped (the services cannot run without their schema anyway).
       const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 })
       client.on('error', (err) => options.log?.warn({ err }, 'PostgreSQL migration connection failed'))
       await client.connect()
       try {
+        // A statement_timeout set for the role or database (ALTER … SET, PGOPTIONS) would still apply.
+        await client.query('set statement_timeout = 0')
         await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY])
         await migrate(drizzle({ client, schema }), { migrationsFolder })
       } finally {
@@ -109,6 +132,16 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     },
     close: () => pool.end(),
   }
+}
+
+/** pg's message for a query given up after `query_timeout`; the server may still be running it. */
+const QUERY_READ_TIMEOUT = 'Query read timeout'
+
+function abandoned(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof Error && e.message === QUERY_READ_TIMEOUT) return true
+  }
+  return false
 }
 
 function isRetriableConnectError(err: unknown): boolean {
