@@ -11,10 +11,11 @@ export type DriverHandle = {
   location: string
   db: Database
   /**
-   * Runs `fn` in one transaction on one connection. The PostgreSQL driver decides itself whether
-   * that connection may go back to the pool (see postgres.driver.ts); absent, `db.transaction`.
+   * Runs `fn` in one transaction on one connection: everything it writes commits together or not
+   * at all. The PostgreSQL driver decides itself whether that connection may go back to the pool
+   * (see postgres.driver.ts).
    */
-  transaction?: <T>(fn: (tx: Database) => Promise<T>) => Promise<T>
+  transaction: <T>(fn: (tx: Database) => Promise<T>) => Promise<T>
   migrate: () => Promise<void>
   ping: () => Promise<void>
   close: () => Promise<void>

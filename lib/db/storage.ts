@@ -122,10 +122,7 @@ export async function openStorage(target: StorageTarget, options: OpenStorageOpt
     driver: handle.driver,
     location: handle.location,
     ...repositories(db, knownLines),
-    transaction: (fn) =>
-      handle.transaction
-        ? handle.transaction((tx) => fn(repositories(tx, knownLines)))
-        : db.transaction((tx) => fn(repositories(tx as unknown as Database, knownLines))),
+    transaction: (fn) => handle.transaction((tx) => fn(repositories(tx, knownLines))),
     ping: handle.ping,
     close: handle.close,
   }

@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { drizzle } from 'drizzle-orm/pglite'
 import { migrate } from 'drizzle-orm/pglite/migrator'
-import type { DriverHandle } from '../database.ts'
+import type { Database, DriverHandle } from '../database.ts'
 import { DbError } from '../errors.ts'
 import { migrationsFolder } from '../migrations-folder.ts'
 import * as schema from '../schema.ts'
@@ -33,6 +33,8 @@ export async function openPglite(dataDir: string | null, owner: string): Promise
     driver: 'pglite',
     location: dir ?? 'memory',
     db,
+    // One connection in all: drizzle's own transaction is all it needs.
+    transaction: (fn) => db.transaction((tx) => fn(tx as unknown as Database)),
     migrate: () => migrate(db, { migrationsFolder }),
     ping: async () => {
       await client.query('select 1')
